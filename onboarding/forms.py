@@ -1,0 +1,204 @@
+import unicodedata
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
+from django import forms
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.template.defaultfilters import filesizeformat
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext_lazy as _
+
+from onboarding.agreements import AgreementFile, inspect_agreement
+from onboarding.models import Submission
+from onboarding.selectors import accepted_submission_for_space
+
+cust_space_id_validator = RegexValidator(
+    r"\A[A-Za-z0-9][A-Za-z0-9_-]*\Z",
+    _(
+        "Enter the space ID exactly as the ChatApp console shows it: letters and "
+        "digits, optionally with - or _, and no spaces."
+    ),
+    code="invalid_space_id",
+)
+
+
+def strip_control_characters(value: str, *, keep_newlines: bool = False) -> str:
+    allowed = {"\n"} if keep_newlines else set()
+    value = value.replace("\r\n", "\n")
+    return "".join(
+        char
+        for char in value
+        if char in allowed or unicodedata.category(char) not in ("Cc", "Cf")
+    ).strip()
+
+
+class SubmissionForm(forms.ModelForm):
+    """The customer's terms, as ISV staff enter them."""
+
+    form_token = forms.UUIDField(widget=forms.HiddenInput)
+    confirm_duplicate = forms.BooleanField(
+        required=False,
+        widget=forms.HiddenInput,
+        label=_("Submit another agreement for this space ID"),
+    )
+
+    class Meta:
+        model = Submission
+        fields = [
+            "cust_space_id",
+            "company_name",
+            "office_address",
+            "contact_email",
+            "country",
+            "business_description",
+            "agreement",
+        ]
+        labels = {
+            "cust_space_id": _("Customer space ID"),
+            "company_name": _("Company name"),
+            "office_address": _("Office address"),
+            "contact_email": _("Contact email"),
+            "country": _("Country"),
+            "business_description": _("Business description"),
+            "agreement": _("Signed agreement (PDF)"),
+        }
+        help_texts = {
+            "cust_space_id": _(
+                "The customer's space ID in your ChatApp account (CustSpaceId), "
+                "for example 293483938849493. Up to 64 letters, digits, - or _."
+            ),
+            "company_name": _(
+                "The customer's registered company name, as written in the "
+                "agreement (CustName). Up to 128 characters."
+            ),
+            "office_address": _(
+                "The address of the customer's office (OfficeAddress). Up to 255 "
+                "characters."
+            ),
+            "contact_email": _(
+                "An address at the customer's company where Alibaba Cloud can "
+                "reach them (ContactMail)."
+            ),
+            "country": _(
+                "Where the customer's company is registered (CountryId, a "
+                "two-letter ISO 3166-1 code). Type a name to find it."
+            ),
+            "business_description": _(
+                "What the customer will use WhatsApp or Viber messaging for, for "
+                "example order updates and customer support (BusinessDesc). Up to "
+                "500 characters."
+            ),
+        }
+        widgets = {
+            "business_description": forms.Textarea(attrs={"rows": 4}),
+            "agreement": forms.FileInput(attrs={"accept": ".pdf,application/pdf"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agreement_file: AgreementFile | None = None
+        self.duplicate_of: Submission | None = None
+
+        self.fields["cust_space_id"].validators.append(cust_space_id_validator)
+        self.fields["country"].widget.attrs.update(
+            {
+                "data-searchable": "true",
+                "data-search-placeholder": _("Search countries by name"),
+            }
+        )
+        self.fields["agreement"].help_text = _(
+            "The agreement signed by you and the customer (IsvTerms), as a PDF of "
+            "at most %(limit)s."
+        ) % {"limit": filesizeformat(settings.AGREEMENT_MAX_BYTES)}
+
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            "form_token",
+            "cust_space_id",
+            "company_name",
+            "office_address",
+            "contact_email",
+            "country",
+            "business_description",
+            "agreement",
+            "confirm_duplicate",
+        )
+
+    def clean_cust_space_id(self) -> str:
+        return strip_control_characters(self.cleaned_data["cust_space_id"])
+
+    def clean_company_name(self) -> str:
+        return strip_control_characters(self.cleaned_data["company_name"])
+
+    def clean_office_address(self) -> str:
+        return strip_control_characters(self.cleaned_data["office_address"])
+
+    def clean_business_description(self) -> str:
+        value = strip_control_characters(
+            self.cleaned_data["business_description"], keep_newlines=True
+        )
+        if not value:
+            raise forms.ValidationError(
+                self.fields["business_description"].error_messages["required"],
+                code="required",
+            )
+        return value
+
+    def clean_agreement(self):
+        upload = self.cleaned_data["agreement"]
+        self.agreement_file = inspect_agreement(
+            upload, max_bytes=settings.AGREEMENT_MAX_BYTES
+        )
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        space_id = cleaned.get("cust_space_id")
+        if not space_id or cleaned.get("confirm_duplicate"):
+            return cleaned
+
+        self.duplicate_of = accepted_submission_for_space(space_id)
+        if self.duplicate_of is not None:
+            self.fields["confirm_duplicate"].widget = forms.CheckboxInput()
+            self.add_error(
+                "confirm_duplicate",
+                forms.ValidationError(
+                    _(
+                        "Alibaba Cloud already accepted an agreement for space ID "
+                        "%(space_id)s, submitted on %(date)s. Tick this box if you "
+                        "mean to submit another one."
+                    ),
+                    code="duplicate_space_id",
+                    params={
+                        "space_id": space_id,
+                        "date": date_format(
+                            localtime(self.duplicate_of.created_at), "DATE_FORMAT"
+                        ),
+                    },
+                ),
+            )
+        return cleaned
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound or not self._errors:
+            return
+
+        # Browsers never keep a chosen file when a form is shown again, so a
+        # good file must be picked once more; say so where the user looks.
+        chosen = self.files.get(self.add_prefix("agreement"))
+        if chosen and "agreement" not in self._errors:
+            self.add_error(
+                "agreement",
+                forms.ValidationError(
+                    _(
+                        "Your file was fine, but please choose it again: browsers "
+                        "do not keep a chosen file when a form is shown again."
+                    ),
+                    code="reselect",
+                ),
+            )

@@ -1,0 +1,77 @@
+"""Use cases that change submissions. Views, admin and commands call these."""
+
+import logging
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+
+from onboarding.agreements import AgreementFile
+from onboarding.models import Submission
+from onboarding.selectors import submission_for_form_token
+
+logger = logging.getLogger(__name__)
+
+
+def submission_create(
+    *,
+    submitted_by: AbstractBaseUser,
+    form_token: uuid.UUID,
+    cust_space_id: str,
+    company_name: str,
+    office_address: str,
+    contact_email: str,
+    country: str,
+    business_description: str,
+    agreement: UploadedFile,
+    agreement_file: AgreementFile,
+) -> tuple[Submission, bool]:
+    """Store a new queued submission with its agreement.
+
+    Return the submission and whether it was created: a second call with the
+    same form token returns the first submission and stores nothing.
+    """
+    existing = submission_for_form_token(submitted_by, form_token)
+    if existing is not None:
+        return existing, False
+
+    submission = Submission(
+        submitted_by=submitted_by,
+        form_token=form_token,
+        cust_space_id=cust_space_id,
+        company_name=company_name,
+        office_address=office_address,
+        contact_email=contact_email,
+        country=country,
+        business_description=business_description,
+        agreement_name=agreement_file.name,
+        agreement_size=agreement_file.size,
+        agreement_sha256=agreement_file.sha256,
+        status=Submission.Status.QUEUED,
+    )
+
+    # The file is written first so the row never points at nothing; if the row
+    # cannot be stored, the file goes too.
+    submission.agreement.save(agreement_file.name, agreement, save=False)
+    try:
+        with transaction.atomic():
+            submission.save(force_insert=True)
+    except IntegrityError:
+        submission.agreement.delete(save=False)
+        # A concurrent request with the same form token won the race.
+        existing = submission_for_form_token(submitted_by, form_token)
+        if existing is None:
+            raise
+        return existing, False
+    except BaseException:
+        submission.agreement.delete(save=False)
+        raise
+
+    logger.info(
+        "Submission %s stored for space ID %s by user %s",
+        submission.pk,
+        submission.cust_space_id,
+        submitted_by.pk,
+    )
+    return submission, True

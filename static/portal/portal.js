@@ -1,0 +1,53 @@
+// Progressive enhancements: every page works without them.
+"use strict";
+
+// A form marked data-submit-once sends itself once: a second click while the
+// first request is under way does nothing. The server guards as well.
+function guardDoubleSubmit(form) {
+  form.addEventListener("submit", (event) => {
+    if (form.dataset.submitting) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.submitting = "true";
+    for (const button of form.querySelectorAll("button[type=submit]")) {
+      button.disabled = true;
+      if (button.dataset.busyLabel) {
+        button.textContent = button.dataset.busyLabel;
+      }
+    }
+  });
+}
+
+// A select marked data-searchable gets a text box above it that narrows the
+// options to those whose name contains what is typed.
+function makeSearchable(select) {
+  const search = document.createElement("input");
+  search.type = "search";
+  search.className = "form-control country-search";
+  search.placeholder = select.dataset.searchPlaceholder || "";
+  search.setAttribute("aria-label", search.placeholder);
+  search.setAttribute("aria-controls", select.id);
+  select.before(search);
+
+  search.addEventListener("input", () => {
+    const needle = search.value.trim().toLocaleLowerCase();
+    let firstMatch = null;
+    for (const option of select.options) {
+      const matches = !needle || option.text.toLocaleLowerCase().includes(needle);
+      option.hidden = option.value !== "" && !matches;
+      if (matches && option.value !== "" && firstMatch === null) {
+        firstMatch = option;
+      }
+    }
+    if (needle && firstMatch) {
+      select.value = firstMatch.value;
+      select.dispatchEvent(new Event("change"));
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form[data-submit-once]").forEach(guardDoubleSubmit);
+  document.querySelectorAll("select[data-searchable]").forEach(makeSearchable);
+});

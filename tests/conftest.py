@@ -1,0 +1,110 @@
+"""Shared fixtures: the people who use the portal, and agreements to upload."""
+
+import uuid
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+
+from onboarding.models import Submission
+from tests import documents
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static_files():
+    # Pages are rendered with the production static storage, which needs the
+    # manifest that collectstatic writes.
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def private_media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": settings.MEDIA_ROOT},
+        },
+    }
+    return settings.MEDIA_ROOT
+
+
+STAFF_PASSWORD = "correct-horse-battery-staple"
+
+
+def make_user(username: str, **extra):
+    return get_user_model().objects.create_user(
+        username=username,
+        email=f"{username}@isv.example",
+        password=STAFF_PASSWORD,
+        **extra,
+    )
+
+
+@pytest.fixture
+def staff(db):
+    """Amira works for the ISV and submits her customers' terms."""
+    return make_user("amira")
+
+
+@pytest.fixture
+def other_staff(db):
+    """Bruno works for the same ISV; his submissions are his own."""
+    return make_user("bruno")
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def pdf_upload():
+    def build(name: str = "agreement.pdf", content: bytes | None = None):
+        body = documents.minimal_pdf() if content is None else content
+        return SimpleUploadedFile(name, body, content_type="application/pdf")
+
+    return build
+
+
+def valid_form_data(**overrides) -> dict:
+    data = {
+        "form_token": str(uuid.uuid4()),
+        "cust_space_id": "293483938849493",
+        "company_name": "Nusantara Kopi PT",
+        "office_address": "Jl. Sudirman 1, Jakarta",
+        "contact_email": "legal@nusantara-kopi.example",
+        "country": "ID",
+        "business_description": "Order updates and customer support on WhatsApp.",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def make_submission(staff):
+    def build(**fields) -> Submission:
+        defaults = {
+            "submitted_by": staff,
+            "form_token": uuid.uuid4(),
+            "cust_space_id": "293483938849493",
+            "company_name": "Nusantara Kopi PT",
+            "office_address": "Jl. Sudirman 1, Jakarta",
+            "contact_email": "legal@nusantara-kopi.example",
+            "country": "ID",
+            "business_description": "Order updates.",
+            "agreement_name": "agreement.pdf",
+            "agreement_size": len(documents.minimal_pdf()),
+            "agreement_sha256": documents.sha256(documents.minimal_pdf()),
+        }
+        defaults.update(fields)
+        submission = Submission(**defaults)
+        submission.agreement.save(
+            "agreement.pdf", SimpleUploadedFile("a.pdf", documents.minimal_pdf())
+        )
+        return submission
+
+    return build
