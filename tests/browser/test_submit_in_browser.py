@@ -1,0 +1,101 @@
+"""A staff member signs in, submits a customer's terms and follows them."""
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from onboarding.models import Submission
+from tests import documents
+from tests.conftest import STAFF_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(browser, live_server):
+    browser.get(live_server.url + "/")
+    browser.find_element(By.NAME, "username").send_keys("amira")
+    browser.find_element(By.NAME, "password").send_keys(STAFF_PASSWORD)
+    submit_form(browser)
+    WebDriverWait(browser, 10).until(expected_conditions.title_contains("submissions"))
+
+
+def click(browser, element):
+    # Bootstrap scrolls smoothly, so an element may still be moving when
+    # Selenium clicks; bring it into view at once first.
+    browser.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element
+    )
+    element.click()
+
+
+def submit_form(browser):
+    click(browser, browser.find_element(By.CSS_SELECTOR, "main form [type=submit]"))
+
+
+def fill(browser, name: str, value: str):
+    field = browser.find_element(By.NAME, name)
+    field.clear()
+    field.send_keys(value)
+
+
+def test_staff_submit_an_agreement_and_see_it_listed(
+    browser, live_server, staff, tmp_path
+):
+    agreement = tmp_path / "Nusantara agreement.pdf"
+    agreement.write_bytes(documents.minimal_pdf())
+
+    sign_in(browser, live_server)
+    browser.find_element(By.LINK_TEXT, "New submission").click()
+
+    fill(browser, "cust_space_id", "293483938849493")
+    fill(browser, "company_name", "Nusantara Kopi PT")
+    fill(browser, "office_address", "Jl. Sudirman 1, Jakarta")
+    fill(browser, "contact_email", "legal@nusantara-kopi.example")
+    browser.find_element(By.CSS_SELECTOR, "input.country-search").send_keys("indon")
+    assert Select(
+        browser.find_element(By.NAME, "country")
+    ).first_selected_option.text == ("Indonesia")
+    fill(browser, "business_description", "Order updates on WhatsApp.")
+    browser.find_element(By.NAME, "agreement").send_keys(str(agreement))
+    submit_form(browser)
+
+    WebDriverWait(browser, 10).until(
+        expected_conditions.title_contains("Nusantara Kopi PT")
+    )
+    assert browser.find_element(By.ID, "submission-status").text == "Queued"
+    assert "Nusantara agreement.pdf" in browser.page_source
+    submission = Submission.objects.get()
+    assert browser.current_url.endswith(submission.get_absolute_url())
+
+    browser.find_element(By.LINK_TEXT, "Submissions").click()
+    row = browser.find_element(By.CSS_SELECTOR, "tbody tr")
+    assert "Nusantara Kopi PT" in row.text
+    assert "Queued" in row.text
+
+
+def test_a_rejected_form_keeps_what_was_typed(browser, live_server, staff, tmp_path):
+    agreement = tmp_path / "agreement.pdf"
+    agreement.write_bytes(documents.minimal_pdf())
+
+    sign_in(browser, live_server)
+    browser.get(live_server.url + "/submissions/new/")
+    fill(browser, "cust_space_id", "293483938849493")
+    fill(browser, "company_name", "Nusantara Kopi PT")
+    fill(browser, "office_address", "Jl. Sudirman 1, Jakarta")
+    fill(browser, "contact_email", "not-an-address")
+    Select(browser.find_element(By.NAME, "country")).select_by_value("SG")
+    fill(browser, "business_description", "Order updates.")
+    browser.find_element(By.NAME, "agreement").send_keys(str(agreement))
+    submit_form(browser)
+
+    error = browser.find_element(By.ID, "error_1_id_contact_email")
+    assert "valid email" in error.text
+    assert browser.find_element(By.NAME, "company_name").get_attribute("value") == (
+        "Nusantara Kopi PT"
+    )
+    assert Select(
+        browser.find_element(By.NAME, "country")
+    ).first_selected_option.text == ("Singapore")
+    assert "choose it again" in browser.find_element(By.ID, "error_1_id_agreement").text
+    assert not Submission.objects.exists()

@@ -1,0 +1,95 @@
+import uuid
+
+import pytest
+from django.db import IntegrityError, OperationalError
+
+from onboarding import services
+from onboarding.agreements import AgreementFile
+from onboarding.models import Submission
+from tests import documents
+
+pytestmark = pytest.mark.django_db
+
+
+def create(user, pdf_upload, *, form_token=None):
+    content = documents.minimal_pdf()
+    return services.submission_create(
+        submitted_by=user,
+        form_token=form_token or uuid.uuid4(),
+        cust_space_id="293483938849493",
+        company_name="Nusantara Kopi PT",
+        office_address="Jl. Sudirman 1, Jakarta",
+        contact_email="legal@nusantara-kopi.example",
+        country="ID",
+        business_description="Order updates.",
+        agreement=pdf_upload(),
+        agreement_file=AgreementFile(
+            name="agreement.pdf", size=len(content), sha256=documents.sha256(content)
+        ),
+    )
+
+
+def files_in(media_root) -> list:
+    return [path for path in media_root.rglob("*") if path.is_file()]
+
+
+def test_it_stores_a_queued_submission_and_its_file(
+    staff, pdf_upload, private_media_root
+):
+    submission, created = create(staff, pdf_upload)
+
+    assert created
+    assert submission.status == Submission.Status.QUEUED
+    [stored] = files_in(private_media_root)
+    assert stored.read_bytes() == documents.minimal_pdf()
+
+
+def test_a_second_call_with_the_same_token_returns_the_first(
+    staff, pdf_upload, private_media_root
+):
+    token = uuid.uuid4()
+
+    first, first_created = create(staff, pdf_upload, form_token=token)
+    second, second_created = create(staff, pdf_upload, form_token=token)
+
+    assert (first_created, second_created) == (True, False)
+    assert second.pk == first.pk
+    assert len(files_in(private_media_root)) == 1
+
+
+def test_losing_a_race_for_the_same_token_leaves_no_stray_file(
+    staff, pdf_upload, private_media_root, monkeypatch
+):
+    token = uuid.uuid4()
+    winner, _ = create(staff, pdf_upload, form_token=token)
+    # Simulate the other request having checked for the token just before the
+    # winner stored it: the lookup misses once, then the insert collides.
+    real_lookup = services.submission_for_form_token
+    misses = iter([None])
+    monkeypatch.setattr(
+        services,
+        "submission_for_form_token",
+        lambda user, token: next(misses, None) or real_lookup(user, token),
+    )
+
+    loser, created = create(staff, pdf_upload, form_token=token)
+
+    assert not created
+    assert loser.pk == winner.pk
+    assert Submission.objects.count() == 1
+    assert len(files_in(private_media_root)) == 1
+
+
+@pytest.mark.parametrize("error", [IntegrityError, OperationalError])
+def test_a_failed_insert_removes_the_file_it_wrote(
+    staff, pdf_upload, private_media_root, monkeypatch, error
+):
+    def refuse(*args, **kwargs):
+        raise error("the database refused the row")
+
+    monkeypatch.setattr(Submission, "save", refuse)
+
+    with pytest.raises(error):
+        create(staff, pdf_upload)
+
+    assert files_in(private_media_root) == []

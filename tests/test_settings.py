@@ -1,0 +1,100 @@
+"""Start-up reads its settings from the environment and refuses bad values."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.env import env_bool, env_int, env_list
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_settings(**env) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh interpreter with exactly these variables."""
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "AGREEMENT_"))
+    }
+    code = (
+        "import portal.settings as s; "
+        "print(s.DEBUG, s.ALLOWED_HOSTS, s.AGREEMENT_MAX_BYTES, "
+        "s.DATABASES['default']['ENGINE'])"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_development_key_is_refused_when_debug_is_off():
+    result = load_settings()
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_the_development_key_is_accepted_in_debug_mode():
+    result = load_settings(DJANGO_DEBUG="1")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("True ['localhost', '127.0.0.1'] 2097152")
+    assert "sqlite3" in result.stdout
+
+
+def test_settings_come_from_the_environment():
+    result = load_settings(
+        DJANGO_SECRET_KEY="a-real-secret",
+        DJANGO_ALLOWED_HOSTS="portal.example, admin.example",
+        AGREEMENT_MAX_BYTES="5000000",
+        DATABASE_URL="postgres://user@db.example:5432/portal",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split(" ", 1)[1].strip() == (
+        "['portal.example', 'admin.example'] 5000000 django.db.backends.postgresql"
+    )
+
+
+def test_a_malformed_number_names_the_variable():
+    result = load_settings(DJANGO_DEBUG="1", AGREEMENT_MAX_BYTES="2MB")
+
+    assert result.returncode != 0
+    assert "AGREEMENT_MAX_BYTES must be a whole number, not '2MB'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "raw,expected", [("1", True), ("yes", True), ("off", False), ("0", False)]
+)
+def test_env_bool_reads_common_spellings(monkeypatch, raw, expected):
+    monkeypatch.setenv("SOME_FLAG", raw)
+
+    assert env_bool("SOME_FLAG") is expected
+
+
+def test_env_bool_refuses_anything_else(monkeypatch):
+    monkeypatch.setenv("SOME_FLAG", "maybe")
+
+    with pytest.raises(ImproperlyConfigured, match="SOME_FLAG"):
+        env_bool("SOME_FLAG")
+
+
+def test_env_int_enforces_its_minimum(monkeypatch):
+    monkeypatch.setenv("SOME_LIMIT", "0")
+
+    with pytest.raises(ImproperlyConfigured, match="SOME_LIMIT must be at least 1"):
+        env_int("SOME_LIMIT", 5, minimum=1)
+
+
+def test_env_list_ignores_blanks(monkeypatch):
+    monkeypatch.setenv("SOME_HOSTS", " a.example, ,b.example ")
+
+    assert env_list("SOME_HOSTS") == ["a.example", "b.example"]
