@@ -31,12 +31,9 @@ run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py create_demo_user
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# Tests run with debug off, as in production, so they need a key of their own.
-test: export DJANGO_SECRET_KEY ?= insecure-key-for-the-test-suite-only
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: export DJANGO_SECRET_KEY ?= insecure-key-for-the-test-suite-only
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

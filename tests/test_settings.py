@@ -13,18 +13,13 @@ from portal.env import env_bool, env_int, env_list
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def load_settings(**env) -> subprocess.CompletedProcess:
-    """Import the settings in a fresh interpreter with exactly these variables."""
+def run_python(code: str, **env) -> subprocess.CompletedProcess:
+    """Run code in a fresh interpreter with only these settings variables."""
     base = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "DATABASE_URL", "AGREEMENT_"))
     }
-    code = (
-        "import portal.settings as s; "
-        "print(s.DEBUG, s.ALLOWED_HOSTS, s.AGREEMENT_MAX_BYTES, "
-        "s.DATABASES['default']['ENGINE'])"
-    )
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=PROJECT_ROOT,
@@ -35,14 +30,56 @@ def load_settings(**env) -> subprocess.CompletedProcess:
     )
 
 
-def test_the_development_key_is_refused_when_debug_is_off():
-    result = load_settings()
+def load_settings(**env) -> subprocess.CompletedProcess:
+    return run_python(
+        "import portal.settings as s; "
+        "print(s.DEBUG, s.ALLOWED_HOSTS, s.AGREEMENT_MAX_BYTES, "
+        "s.DATABASES['default']['ENGINE'])",
+        **env,
+    )
+
+
+@pytest.mark.parametrize("entry_point", ["portal.wsgi", "portal.asgi"])
+def test_servers_refuse_the_development_key_when_debug_is_off(entry_point):
+    result = run_python(f"import {entry_point}")
 
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
-def test_the_development_key_is_accepted_in_debug_mode():
+def test_servers_accept_the_development_key_in_debug_mode():
+    result = run_python("import portal.wsgi", DJANGO_DEBUG="1")
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_servers_start_with_a_real_key():
+    result = run_python("import portal.wsgi", DJANGO_SECRET_KEY="a-real-secret")
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_commands_that_serve_nothing_run_without_configuration():
+    result = run_python(
+        "import os, sys; os.environ['DJANGO_SETTINGS_MODULE'] = 'portal.settings'; "
+        "from django.core.management import execute_from_command_line; "
+        "execute_from_command_line(['manage.py', 'check'])"
+    )
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_deploy_check_flags_the_development_key():
+    result = run_python(
+        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'portal.settings'; "
+        "from django.core.management import execute_from_command_line; "
+        "execute_from_command_line(['manage.py', 'check', '--deploy'])"
+    )
+
+    assert "security.W009" in result.stderr
+
+
+def test_the_defaults_run_on_a_laptop():
     result = load_settings(DJANGO_DEBUG="1")
 
     assert result.returncode == 0, result.stderr
