@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from onboarding.models import Submission
+from onboarding.sandbox import Sandbox, SandboxConfig
 from tests import documents
 
 
@@ -113,3 +114,17 @@ def make_submission(staff):
         return submission
 
     return build
+
+
+@pytest.fixture
+def sandbox_config(tmp_path) -> SandboxConfig:
+    """Settings for a sandbox on a free port; tests may replace fields."""
+    return SandboxConfig(data_dir=tmp_path / "sandbox", port=0, slow_seconds=3)
+
+
+@pytest.fixture
+def sandbox(sandbox_config):
+    """A running local ChatApp and OSS sandbox, stopped after the test."""
+    running = Sandbox(sandbox_config).start()
+    yield running
+    running.stop()
