@@ -1,6 +1,6 @@
 """The sandbox's verifiers reproduce Alibaba's published signing examples."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,7 +12,7 @@ from onboarding.sandbox.rpc_auth import IncomingRequest, RpcVerifier
 
 def at(timestamp: str) -> float:
     parsed = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ")
-    return parsed.replace(tzinfo=timezone.utc).timestamp()
+    return parsed.replace(tzinfo=UTC).timestamp()
 
 
 V3_EXAMPLE_HEADERS = {

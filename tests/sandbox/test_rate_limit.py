@@ -1,6 +1,6 @@
 import uuid
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from onboarding.sandbox import Sandbox
 from tests.sandbox.official import signed_v3_post
@@ -11,7 +11,7 @@ def authorize(sandbox, action="GetChatappUploadAuthorization"):
         sandbox,
         action,
         {"CustSpaceId": "293483938849493"},
-        date=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        date=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         nonce=uuid.uuid4().hex,
     )
 

@@ -1,7 +1,7 @@
 """Every RPC request is checked as Alibaba's gateway checks it."""
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -11,7 +11,7 @@ from tests.sandbox.official import cams_authorize, cams_client, signed_v3_post
 
 
 def utc(offset: timedelta = timedelta()) -> str:
-    return (datetime.now(timezone.utc) + offset).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (datetime.now(UTC) + offset).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def post(sandbox, *, date=None, nonce=None, params=None, **options):

@@ -1,17 +1,21 @@
 """Each documented failure can be caused on purpose with a space-ID prefix."""
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import oss2
 import pytest
 import requests
-from alibabacloud_tea_openapi import models as openapi_models
 from alibabacloud_cams20200606.client import Client as CamsClient
+from alibabacloud_tea_openapi import models as openapi_models
 
 from onboarding.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
-from tests.sandbox.official import SUBMIT_PARAMS, cams_authorize, oss_bucket
-from tests.sandbox.official import signed_v3_post
+from tests.sandbox.official import (
+    SUBMIT_PARAMS,
+    cams_authorize,
+    oss_bucket,
+    signed_v3_post,
+)
 
 SUBMIT = "SubmitIsvCustomerTerms"
 AUTHORIZE = "GetChatappUploadAuthorization"
@@ -25,7 +29,7 @@ def call(sandbox, action: str, space_id: str, timeout: float = 10):
         sandbox,
         action,
         params,
-        date=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        date=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         nonce=uuid.uuid4().hex,
     )
 
@@ -97,7 +101,7 @@ def test_a_slow_answer_outlasts_the_clients_timeout(sandbox):
         )
     )
 
-    with pytest.raises(Exception, match="(?i)timed? ?out"):
+    with pytest.raises(Exception, match=r"(?i)timed? ?out"):
         cams_authorize(client, "fail-auth-slow-1")
 
 
