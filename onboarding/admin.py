@@ -19,6 +19,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [
         "id",
+        "agreement",
         "agreement_name",
         "agreement_size",
         "agreement_sha256",
@@ -28,3 +29,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
+
+    def has_add_permission(self, request) -> bool:
+        # Submissions come from the staff form, which checks the agreement.
+        return False

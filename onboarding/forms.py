@@ -1,4 +1,5 @@
 import unicodedata
+import uuid
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
@@ -10,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.agreements import AgreementFile, inspect_agreement
+from onboarding.agreements import inspect_agreement
 from onboarding.models import Submission
 from onboarding.selectors import accepted_submission_for_space
 
@@ -25,6 +26,8 @@ cust_space_id_validator = RegexValidator(
 
 
 def strip_control_characters(value: str, *, keep_newlines: bool = False) -> str:
+    """Remove control and invisible formatting characters, such as NUL or a
+    right-to-left override, which have no place in the customer's terms."""
     allowed = {"\n"} if keep_newlines else set()
     value = value.replace("\r\n", "\n")
     return "".join(
@@ -34,11 +37,43 @@ def strip_control_characters(value: str, *, keep_newlines: bool = False) -> str:
     ).strip()
 
 
+class PlainTextField(forms.CharField):
+    """Text cleaned of control characters before its length is checked."""
+
+    keep_newlines = False
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return strip_control_characters(text, keep_newlines=self.keep_newlines)
+
+
+class PlainTextAreaField(PlainTextField):
+    # Browsers send a line break as CR LF but count it as one character
+    # against maxlength; normalising first keeps both counts the same.
+    keep_newlines = True
+
+
+class ConfirmationCheckbox(forms.CheckboxInput):
+    """A checkbox whose value is what it confirms, here a space ID."""
+
+    def __init__(self, confirms: str, checked: bool):
+        super().__init__(check_test=lambda value: checked)
+        self.confirms = confirms
+
+    def format_value(self, value):
+        return self.confirms
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name, "")
+
+
 class SubmissionForm(forms.ModelForm):
     """The customer's terms, as ISV staff enter them."""
 
     form_token = forms.UUIDField(widget=forms.HiddenInput)
-    confirm_duplicate = forms.BooleanField(
+    # Holds the space ID whose earlier acceptance the user confirmed, so the
+    # confirmation cannot carry over to another space ID.
+    confirm_duplicate = forms.CharField(
         required=False,
         widget=forms.HiddenInput,
         label=_("Submit another agreement for this space ID"),
@@ -91,6 +126,12 @@ class SubmissionForm(forms.ModelForm):
                 "500 characters."
             ),
         }
+        field_classes = {
+            "cust_space_id": PlainTextField,
+            "company_name": PlainTextField,
+            "office_address": PlainTextField,
+            "business_description": PlainTextAreaField,
+        }
         widgets = {
             "business_description": forms.Textarea(attrs={"rows": 4}),
             "agreement": forms.FileInput(attrs={"accept": ".pdf,application/pdf"}),
@@ -98,7 +139,6 @@ class SubmissionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.agreement_file: AgreementFile | None = None
         self.duplicate_of: Submission | None = None
 
         self.fields["cust_space_id"].validators.append(cust_space_id_validator)
@@ -128,42 +168,26 @@ class SubmissionForm(forms.ModelForm):
             "confirm_duplicate",
         )
 
-    def clean_cust_space_id(self) -> str:
-        return strip_control_characters(self.cleaned_data["cust_space_id"])
-
-    def clean_company_name(self) -> str:
-        return strip_control_characters(self.cleaned_data["company_name"])
-
-    def clean_office_address(self) -> str:
-        return strip_control_characters(self.cleaned_data["office_address"])
-
-    def clean_business_description(self) -> str:
-        value = strip_control_characters(
-            self.cleaned_data["business_description"], keep_newlines=True
-        )
-        if not value:
-            raise forms.ValidationError(
-                self.fields["business_description"].error_messages["required"],
-                code="required",
-            )
-        return value
-
     def clean_agreement(self):
         upload = self.cleaned_data["agreement"]
-        self.agreement_file = inspect_agreement(
-            upload, max_bytes=settings.AGREEMENT_MAX_BYTES
-        )
+        inspect_agreement(upload, max_bytes=settings.AGREEMENT_MAX_BYTES)
         return upload
 
     def clean(self):
         cleaned = super().clean()
         space_id = cleaned.get("cust_space_id")
-        if not space_id or cleaned.get("confirm_duplicate"):
+        if not space_id:
             return cleaned
 
         self.duplicate_of = accepted_submission_for_space(space_id)
-        if self.duplicate_of is not None:
-            self.fields["confirm_duplicate"].widget = forms.CheckboxInput()
+        if self.duplicate_of is None:
+            return cleaned
+
+        confirmed = cleaned.get("confirm_duplicate") == space_id
+        self.fields["confirm_duplicate"].widget = ConfirmationCheckbox(
+            confirms=space_id, checked=confirmed
+        )
+        if not confirmed:
             self.add_error(
                 "confirm_duplicate",
                 forms.ValidationError(
@@ -188,6 +212,9 @@ class SubmissionForm(forms.ModelForm):
         if not self.is_bound or not self._errors:
             return
 
+        if "form_token" in self._errors:
+            self.renew_form_token()
+
         # Browsers never keep a chosen file when a form is shown again, so a
         # good file must be picked once more; say so where the user looks.
         chosen = self.files.get(self.add_prefix("agreement"))
@@ -202,3 +229,19 @@ class SubmissionForm(forms.ModelForm):
                     code="reselect",
                 ),
             )
+
+    def renew_form_token(self) -> None:
+        """Replace a missing or damaged token, so the next attempt can succeed."""
+        del self._errors["form_token"]
+        self.data = self.data.copy()
+        self.data[self.add_prefix("form_token")] = str(uuid.uuid4())
+        self.add_error(
+            None,
+            forms.ValidationError(
+                _(
+                    "This form could not be matched to the page it came from. "
+                    "Check the details and submit it again."
+                ),
+                code="form_token",
+            ),
+        )

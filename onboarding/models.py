@@ -48,7 +48,11 @@ class Submission(models.Model):
         _("business description"), max_length=BUSINESS_DESCRIPTION_MAX_LENGTH
     )
 
-    agreement = models.FileField(_("agreement"), upload_to=agreement_upload_to)
+    # The stored name is generated; the limit matters only for the name a
+    # browser sends, which Django already cuts to 255 characters.
+    agreement = models.FileField(
+        _("agreement"), upload_to=agreement_upload_to, max_length=255
+    )
     agreement_name = models.CharField(
         _("agreement file name"), max_length=AGREEMENT_NAME_MAX_LENGTH
     )

@@ -1,17 +1,15 @@
 """Use cases that change submissions. Views, admin and commands call these."""
 
-import logging
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
-from onboarding.agreements import AgreementFile
+from onboarding.agreements import inspect_agreement
 from onboarding.models import Submission
 from onboarding.selectors import submission_for_form_token
-
-logger = logging.getLogger(__name__)
 
 
 def submission_create(
@@ -25,16 +23,20 @@ def submission_create(
     country: str,
     business_description: str,
     agreement: UploadedFile,
-    agreement_file: AgreementFile,
 ) -> tuple[Submission, bool]:
     """Store a new queued submission with its agreement.
 
     Return the submission and whether it was created: a second call with the
-    same form token returns the first submission and stores nothing.
+    same form token returns the first submission and stores nothing. Raise
+    ValidationError when the agreement is not an acceptable PDF.
     """
     existing = submission_for_form_token(submitted_by, form_token)
     if existing is not None:
         return existing, False
+
+    agreement_file = inspect_agreement(
+        agreement, max_bytes=settings.AGREEMENT_MAX_BYTES
+    )
 
     submission = Submission(
         submitted_by=submitted_by,
@@ -67,11 +69,4 @@ def submission_create(
     except BaseException:
         submission.agreement.delete(save=False)
         raise
-
-    logger.info(
-        "Submission %s stored for space ID %s by user %s",
-        submission.pk,
-        submission.cust_space_id,
-        submitted_by.pk,
-    )
     return submission, True

@@ -77,7 +77,6 @@ class SubmissionCreateView(FormView):
             country=data["country"],
             business_description=data["business_description"],
             agreement=data["agreement"],
-            agreement_file=form.agreement_file,
         )
         if created:
             messages.success(

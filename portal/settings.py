@@ -9,6 +9,7 @@ from pathlib import Path
 import dj_database_url
 from bootstrap_wrapper import get_bootstrap_dir
 from django.conf.global_settings import LANGUAGES as DJANGO_LANGUAGES
+from django.utils.translation import to_locale
 
 from portal.env import env_bool, env_int, env_list, env_str
 
@@ -122,7 +123,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGES = [
     (code, name)
     for code, name in DJANGO_LANGUAGES
-    if code == LANGUAGE_CODE or (BASE_DIR / "locale" / code).is_dir()
+    if code == LANGUAGE_CODE or (BASE_DIR / "locale" / to_locale(code)).is_dir()
 ]
 
 # Static files and uploaded agreements

@@ -62,6 +62,20 @@ def other_staff(db):
 
 
 @pytest.fixture
+def administrator(db):
+    """Olga runs the portal for the ISV: a superuser."""
+    return get_user_model().objects.create_superuser(
+        "olga", "olga@isv.example", STAFF_PASSWORD
+    )
+
+
+@pytest.fixture
+def administrator_client(client, administrator):
+    client.force_login(administrator)
+    return client
+
+
+@pytest.fixture
 def staff_client(client, staff):
     client.force_login(staff)
     return client

@@ -13,7 +13,19 @@ function guardDoubleSubmit(form) {
     for (const button of form.querySelectorAll("button[type=submit]")) {
       button.disabled = true;
       if (button.dataset.busyLabel) {
+        button.dataset.idleLabel = button.textContent;
         button.textContent = button.dataset.busyLabel;
+      }
+    }
+  });
+
+  // Coming back to the page from the browser's cache must not leave it locked.
+  window.addEventListener("pageshow", () => {
+    delete form.dataset.submitting;
+    for (const button of form.querySelectorAll("button[type=submit]")) {
+      button.disabled = false;
+      if (button.dataset.idleLabel) {
+        button.textContent = button.dataset.idleLabel;
       }
     }
   });

@@ -1,18 +1,17 @@
 import uuid
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError
 
 from onboarding import services
-from onboarding.agreements import AgreementFile
 from onboarding.models import Submission
 from tests import documents
 
 pytestmark = pytest.mark.django_db
 
 
-def create(user, pdf_upload, *, form_token=None):
-    content = documents.minimal_pdf()
+def create(user, pdf_upload, *, form_token=None, agreement=None):
     return services.submission_create(
         submitted_by=user,
         form_token=form_token or uuid.uuid4(),
@@ -22,10 +21,7 @@ def create(user, pdf_upload, *, form_token=None):
         contact_email="legal@nusantara-kopi.example",
         country="ID",
         business_description="Order updates.",
-        agreement=pdf_upload(),
-        agreement_file=AgreementFile(
-            name="agreement.pdf", size=len(content), sha256=documents.sha256(content)
-        ),
+        agreement=agreement or pdf_upload(),
     )
 
 
@@ -40,8 +36,20 @@ def test_it_stores_a_queued_submission_and_its_file(
 
     assert created
     assert submission.status == Submission.Status.QUEUED
+    assert submission.agreement_sha256 == documents.sha256(documents.minimal_pdf())
     [stored] = files_in(private_media_root)
     assert stored.read_bytes() == documents.minimal_pdf()
+
+
+def test_it_checks_the_agreement_itself_and_stores_nothing_bad(
+    staff, pdf_upload, private_media_root
+):
+    with pytest.raises(ValidationError) as refused:
+        create(staff, pdf_upload, agreement=pdf_upload("a.pdf", b"<html>"))
+
+    assert refused.value.code == "not_pdf_content"
+    assert not Submission.objects.exists()
+    assert files_in(private_media_root) == []
 
 
 def test_a_second_call_with_the_same_token_returns_the_first(
@@ -63,17 +71,20 @@ def test_losing_a_race_for_the_same_token_leaves_no_stray_file(
     token = uuid.uuid4()
     winner, _ = create(staff, pdf_upload, form_token=token)
     # Simulate the other request having checked for the token just before the
-    # winner stored it: the lookup misses once, then the insert collides.
+    # winner stored it: its first lookup misses, so it goes on to insert and
+    # collides with the winner's row.
     real_lookup = services.submission_for_form_token
-    misses = iter([None])
-    monkeypatch.setattr(
-        services,
-        "submission_for_form_token",
-        lambda user, token: next(misses, None) or real_lookup(user, token),
-    )
+    lookups = []
+
+    def lookup_missing_once(user, token):
+        lookups.append(token)
+        return None if len(lookups) == 1 else real_lookup(user, token)
+
+    monkeypatch.setattr(services, "submission_for_form_token", lookup_missing_once)
 
     loser, created = create(staff, pdf_upload, form_token=token)
 
+    assert len(lookups) == 2, "the insert must have collided"
     assert not created
     assert loser.pk == winner.pk
     assert Submission.objects.count() == 1

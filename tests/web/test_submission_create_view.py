@@ -150,11 +150,27 @@ def test_each_new_form_page_carries_a_fresh_token(staff_client):
     assert first != second
 
 
-def test_a_missing_form_token_is_an_error(staff_client, pdf_upload):
+def test_a_missing_form_token_says_so_and_the_next_attempt_succeeds(
+    staff_client, pdf_upload
+):
     response = post(staff_client, pdf_upload, form_token="")
 
-    assert response.status_code == 200
     assert Submission.objects.count() == 0
+    assert "could not be matched to the page" in response.content.decode()
+    fresh = response.context["form"]["form_token"].value()
+
+    retried = post(staff_client, pdf_upload, form_token=fresh)
+
+    assert retried.status_code == 302
+    assert Submission.objects.count() == 1
+
+
+def test_an_anonymous_post_stores_nothing(client, pdf_upload):
+    response = post(client, pdf_upload)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert not Submission.objects.exists()
 
 
 def test_a_space_id_already_accepted_needs_confirmation(
@@ -169,7 +185,9 @@ def test_a_space_id_already_accepted_needs_confirmation(
     assert "already accepted an agreement for space ID 293483938849493" in page
     assert 'type="checkbox" name="confirm_duplicate"' in page
 
-    confirmed = post(staff_client, pdf_upload, confirm_duplicate="on")
+    assert 'value="293483938849493"' in page[page.index('name="confirm_duplicate"') :]
+
+    confirmed = post(staff_client, pdf_upload, confirm_duplicate="293483938849493")
 
     assert confirmed.status_code == 302
     assert Submission.objects.count() == 2
