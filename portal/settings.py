@@ -9,8 +9,10 @@ from pathlib import Path
 import dj_database_url
 from bootstrap_wrapper import get_bootstrap_dir
 from django.conf.global_settings import LANGUAGES as DJANGO_LANGUAGES
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import to_locale
 
+from onboarding.sandbox.config import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 from portal.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -66,6 +68,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "onboarding.context_processors.chatapp_mode",
             ],
         },
     },
@@ -150,6 +153,35 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Alibaba's console asks for an agreement PDF of at most 2 MB.
 AGREEMENT_MAX_BYTES = env_int("AGREEMENT_MAX_BYTES", 2 * 1024 * 1024, minimum=1)
+
+# Alibaba Cloud ChatApp. Without a key pair the portal runs in sandbox mode:
+# it talks to the local stand-in (manage.py sandbox) with the sandbox's demo
+# key pair, and every page says so.
+
+ALIBABA_CLOUD_ACCESS_KEY_ID = env_str("ALIBABA_CLOUD_ACCESS_KEY_ID")
+ALIBABA_CLOUD_ACCESS_KEY_SECRET = env_str("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+if bool(ALIBABA_CLOUD_ACCESS_KEY_ID) != bool(ALIBABA_CLOUD_ACCESS_KEY_SECRET):
+    missing = (
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+        if ALIBABA_CLOUD_ACCESS_KEY_ID
+        else "ALIBABA_CLOUD_ACCESS_KEY_ID"
+    )
+    raise ImproperlyConfigured(
+        f"{missing} must be set too: the key pair comes as a pair. Leave both "
+        "unset to run against the local sandbox."
+    )
+
+CHATAPP_SANDBOX = not ALIBABA_CLOUD_ACCESS_KEY_ID
+SANDBOX_PORT = env_int("SANDBOX_PORT", 8001, minimum=1)
+if CHATAPP_SANDBOX:
+    ALIBABA_CLOUD_ACCESS_KEY_ID = DEMO_ACCESS_KEY_ID
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET = DEMO_ACCESS_KEY_SECRET
+CHATAPP_ENDPOINT = env_str("CHATAPP_ENDPOINT") or (
+    f"http://127.0.0.1:{SANDBOX_PORT}"
+    if CHATAPP_SANDBOX
+    else "https://cams.ap-southeast-1.aliyuncs.com"
+)
+CHATAPP_RATE_LIMIT = env_int("CHATAPP_RATE_LIMIT", 5, minimum=1)
 
 # Forms
 

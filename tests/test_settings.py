@@ -18,7 +18,16 @@ def run_python(code: str, **env) -> subprocess.CompletedProcess:
     base = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_URL", "AGREEMENT_"))
+        if not key.startswith(
+            (
+                "DJANGO_",
+                "DATABASE_URL",
+                "AGREEMENT_",
+                "ALIBABA_",
+                "CHATAPP_",
+                "SANDBOX_",
+            )
+        )
     }
     return subprocess.run(
         [sys.executable, "-c", code],
@@ -135,3 +144,52 @@ def test_env_list_ignores_blanks(monkeypatch):
     monkeypatch.setenv("SOME_HOSTS", " a.example, ,b.example ")
 
     assert env_list("SOME_HOSTS") == ["a.example", "b.example"]
+
+
+def chatapp_settings(**env) -> subprocess.CompletedProcess:
+    return run_python(
+        "import portal.settings as s; print(s.CHATAPP_SANDBOX, s.CHATAPP_ENDPOINT, "
+        "s.ALIBABA_CLOUD_ACCESS_KEY_ID, s.CHATAPP_RATE_LIMIT)",
+        **env,
+    )
+
+
+def test_without_a_key_pair_the_portal_uses_the_sandbox():
+    result = chatapp_settings()
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True",
+        "http://127.0.0.1:8001",
+        "LTAI5tSandboxDemoKeyId",
+        "5",
+    ]
+
+
+def test_with_a_key_pair_the_portal_uses_alibaba_cloud():
+    result = chatapp_settings(
+        ALIBABA_CLOUD_ACCESS_KEY_ID="LTAI5tRealKey",
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET="real-secret",
+        CHATAPP_RATE_LIMIT="3",
+    )
+
+    assert result.stdout.split() == [
+        "False",
+        "https://cams.ap-southeast-1.aliyuncs.com",
+        "LTAI5tRealKey",
+        "3",
+    ]
+
+
+@pytest.mark.parametrize(
+    "given,missing",
+    [
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_ACCESS_KEY_ID"),
+    ],
+)
+def test_half_a_key_pair_is_refused_naming_the_other_half(given, missing):
+    result = chatapp_settings(**{given: "something"})
+
+    assert result.returncode != 0
+    assert f"{missing} must be set too" in result.stderr
