@@ -52,6 +52,8 @@ class RecordedCall:
     request_id: str
     scenario: str = ""
     received_at: float = field(default_factory=time.time)
+    # The client's address and port: equal ports mean a reused connection.
+    peer: str = ""
 
 
 class RateLimiter:
@@ -142,6 +144,9 @@ def _new_request_id() -> str:
 
 class SandboxHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; without this, Nagle's
+    # algorithm holds the body back until the client acknowledges the headers.
+    disable_nagle_algorithm = True
     server_version = "ChatAppSandbox/1.0"
     server: ThreadingHTTPServer
 
@@ -245,6 +250,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             status=200,
             code="OK",
             request_id=request_id,
+            peer=f"{self.client_address[0]}:{self.client_address[1]}",
         )
         try:
             payload = self.run_rpc(query, record)

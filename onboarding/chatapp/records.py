@@ -1,0 +1,50 @@
+"""What each call reports for the pipeline to store, with secrets removed."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+REDACTED = "[redacted]"
+
+# Keys whose values are secret wherever they appear in a request or answer.
+_SECRET_KEY = re.compile(r"secret|token|signature|password|authorization", re.I)
+# Alibaba echoes its string to sign, which names the key and every parameter.
+_ECHOED_SIGNING = re.compile(r"(string ?to ?sign( is)?:?).*", re.I | re.S)
+
+
+def redact(value: Any, secrets: tuple[str, ...] = ()) -> Any:
+    """Return a copy of JSON-like data with secret values replaced."""
+    if isinstance(value, dict):
+        return {
+            key: REDACTED if _SECRET_KEY.search(str(key)) else redact(item, secrets)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [redact(item, secrets) for item in value]
+    if isinstance(value, str):
+        text = _ECHOED_SIGNING.sub(rf"\1 {REDACTED}", value)
+        for secret in secrets:
+            if secret:
+                text = text.replace(secret, REDACTED)
+        return text
+    return value
+
+
+@dataclass
+class CallRecord:
+    """One call to ChatApp or OSS: what was asked, what came back, how long."""
+
+    action: str
+    started_at: datetime
+    request: dict[str, Any]
+    duration_ms: float | None = None
+    http_status: int | None = None
+    code: str = ""
+    message: str = ""
+    request_id: str = ""
+    access_denied_detail: str = ""
+    response: Any = None
+    # "ok", or the ErrorKind of the failure.
+    outcome: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
