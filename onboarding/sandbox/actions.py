@@ -26,7 +26,7 @@ def upload_dir(cust_space_id: str) -> str:
 
 def _require(params: dict[str, str], *names: str) -> None:
     for name in names:
-        if not params.get(name, "").strip():
+        if not params.get(name):
             raise RpcError(
                 400, f"Missing{name}", f"{name} is mandatory for this action."
             )
@@ -97,12 +97,12 @@ class ChatAppActions:
                 "IsvTerms must be the file name only, as uploaded under Dir.",
             )
         key = f"{upload_dir(params['CustSpaceId'])}/{terms}"
-        if self.objects.get(self.config.bucket, key) is None:
+        opened = self.objects.open(self.config.bucket, key)
+        if opened is None:
             raise _invalid(
-                "IsvTerms",
-                f"No agreement was uploaded at {self.config.bucket}/{key}.",
+                "IsvTerms", f"No agreement was uploaded at {self.config.bucket}/{key}."
             )
-        with self.objects.open(self.config.bucket, key) as handle:
+        with opened[1] as handle:
             if handle.read(5) != b"%PDF-":
                 raise _invalid("IsvTerms", f"The file at {key} is not a PDF.")
         return {}

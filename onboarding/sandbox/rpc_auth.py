@@ -111,9 +111,8 @@ class RpcVerifier:
     def verify(self, request: IncomingRequest) -> VerifiedCall:
         if request.header("authorization").startswith(V3_ALGORITHM):
             return self._verify_v3(request)
-        if "Signature=" in request.query or any(
-            key == "Signature" for key, _ in request.form_pairs()
-        ):
+        params = parse_query(request.query) + request.form_pairs()
+        if any(key == "Signature" for key, _ in params):
             return self._verify_v1(request)
         raise RpcError(
             400,

@@ -76,6 +76,35 @@ class RateLimiter:
             return True
 
 
+class _HTTPServer(ThreadingHTTPServer):
+    """A threaded server that can also close the connections it still holds."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, address, handler):
+        super().__init__(address, handler)
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+    def process_request(self, request, client_address) -> None:
+        with self.connections_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:
+        with self.connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        # Keep-alive connections would otherwise go on being answered.
+        with self.connections_lock:
+            for connection in list(self.connections):
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+
+
 class Sandbox:
     """A local stand-in for ChatApp and OSS, served over HTTP."""
 
@@ -97,14 +126,14 @@ class Sandbox:
             endpoint=lambda: self.url,
         )
         self.stopping = threading.Event()
-        self._calls: list[RecordedCall] = []
+        # The newest calls only, so a long-running sandbox stays small.
+        self._calls: deque[RecordedCall] = deque(maxlen=10_000)
         self._calls_lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-        self.httpd = ThreadingHTTPServer((config.host, config.port), SandboxHandler)
-        self.httpd.daemon_threads = True
-        self.httpd.block_on_close = False
+        self.httpd = _HTTPServer((config.host, config.port), SandboxHandler)
         self.httpd.sandbox = self
+        self._serving = threading.Event()
 
     @property
     def url(self) -> str:
@@ -120,6 +149,7 @@ class Sandbox:
             return [call for call in self._calls if action in (None, call.action)]
 
     def serve_forever(self) -> None:
+        self._serving.set()
         self.httpd.serve_forever(poll_interval=0.2)
 
     def start(self) -> "Sandbox":
@@ -128,11 +158,15 @@ class Sandbox:
             target=self.serve_forever, name="chatapp-sandbox", daemon=True
         )
         self._thread.start()
+        self._serving.wait(timeout=5)
         return self
 
     def stop(self) -> None:
         self.stopping.set()
-        self.httpd.shutdown()
+        # shutdown() waits for serve_forever, which never ran if not started.
+        if self._serving.is_set():
+            self.httpd.shutdown()
+        self.httpd.close_connections()
         self.httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -147,8 +181,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
     # Headers and body go out in separate writes; without this, Nagle's
     # algorithm holds the body back until the client acknowledges the headers.
     disable_nagle_algorithm = True
+    # An idle or stalled client must not hold a thread forever.
+    timeout = 30
     server_version = "ChatAppSandbox/1.0"
-    server: ThreadingHTTPServer
+    server: _HTTPServer
 
     @property
     def sandbox(self) -> Sandbox:
@@ -177,13 +213,18 @@ class SandboxHandler(BaseHTTPRequestHandler):
             elif url.path in ("", "/"):
                 self.handle_rpc(url.query)
             else:
-                self.handle_oss(unquote(url.path))
-        except ConnectionError:
+                self.handle_oss(unquote(url.path), url.query)
+        except (ConnectionError, TimeoutError):
             self.close_connection = True
         except Exception:
             logger.exception("The sandbox failed on %s %s", self.command, url.path)
             self.close_connection = True
-            self.send(500, b'{"Code": "InternalError", "Message": "sandbox failure"}')
+            if url.path in ("", "/"):
+                self.send(
+                    500, b'{"Code": "InternalError", "Message": "sandbox failure"}'
+                )
+            else:
+                self.send_oss_error(OssError(500, "InternalError", "sandbox failure"))
 
     # Reading and writing
 
@@ -192,7 +233,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
             yield from self._chunked_body(limit)
             return
 
-        remaining = int(self.headers.get("content-length") or 0)
+        raw = (self.headers.get("content-length") or "0").strip()
+        if not raw.isdigit():
+            raise MalformedBody(f"Content-Length {raw!r} is not a byte count.")
+        remaining = int(raw)
         if remaining > limit:
             raise BodyTooLarge(limit)
         while remaining:
@@ -205,15 +249,26 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def _chunked_body(self, limit: int) -> Iterator[bytes]:
         total = 0
         while True:
-            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            line = self.rfile.readline(1024)
+            if not line:
+                raise ConnectionError("the client stopped sending")
+            try:
+                size = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                raise MalformedBody(f"Chunk size {line[:40]!r} is not valid.") from None
             if size == 0:
-                self.rfile.readline()
+                # Trailer fields, if any, end with a blank line.
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass
                 return
             total += size
             if total > limit:
                 raise BodyTooLarge(limit)
-            yield self.rfile.read(size)
-            self.rfile.readline()
+            chunk = self.rfile.read(size)
+            if len(chunk) < size:
+                raise ConnectionError("the client stopped sending")
+            self.rfile.readline(1024)
+            yield chunk
 
     def send(
         self,
@@ -277,7 +332,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def run_rpc(self, query: str, record: RecordedCall) -> dict:
         try:
             body = b"".join(self.body_chunks(MAX_RPC_BODY))
-        except BodyTooLarge as error:
+        except (BodyTooLarge, MalformedBody) as error:
             self.close_connection = True
             raise RpcError(400, "InvalidParameter", str(error)) from None
 
@@ -294,6 +349,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
         record.params = call.params
         record.signature_method = call.signature_method
 
+        if not call.action:
+            raise RpcError(400, "MissingAction", "Action is mandatory.")
+        if not call.version:
+            raise RpcError(400, "MissingVersion", "Version is mandatory.")
         if call.version != CHATAPP_VERSION:
             raise RpcError(
                 400, "InvalidVersion", "Specified parameter Version is not valid."
@@ -328,28 +387,38 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     # OSS
 
-    def handle_oss(self, path: str) -> None:
+    def handle_oss(self, path: str, query: str) -> None:
         request_id = uuid.uuid4().hex.upper()[:24]
         try:
+            if query:
+                # Sub-resources (?acl, ?uploads...) change what oss2 signs and
+                # what OSS does; the sandbox only stores and reads objects.
+                raise OssError(
+                    501, "NotImplemented", "The sandbox supports no sub-resources."
+                )
             self.run_oss(path, request_id)
         except OssError as error:
-            # An answer sent before the body was read leaves the connection in
-            # an unknown state: close it rather than read garbage as a request.
-            self.close_connection = True
-            body = (
-                '<?xml version="1.0" encoding="UTF-8"?>\n<Error>'
-                f"<Code>{escape(error.code)}</Code>"
-                f"<Message>{escape(error.message)}</Message>"
-                f"<RequestId>{request_id}</RequestId>"
-                f"<HostId>{escape(urlsplit(self.sandbox.url).netloc)}</HostId>"
-                "<EC>0000-00000000</EC></Error>"
-            ).encode()
-            self.send(
-                error.status,
-                body,
-                content_type="application/xml",
-                headers={"x-oss-request-id": request_id},
-            )
+            self.send_oss_error(error, request_id)
+
+    def send_oss_error(self, error: OssError, request_id: str = "") -> None:
+        request_id = request_id or uuid.uuid4().hex.upper()[:24]
+        # An answer sent before the body was read leaves the connection in an
+        # unknown state: close it rather than read garbage as a request.
+        self.close_connection = True
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Error>'
+            f"<Code>{escape(error.code)}</Code>"
+            f"<Message>{escape(error.message)}</Message>"
+            f"<RequestId>{request_id}</RequestId>"
+            f"<HostId>{escape(urlsplit(self.sandbox.url).netloc)}</HostId>"
+            "<EC>0000-00000000</EC></Error>"
+        ).encode()
+        self.send(
+            error.status,
+            body,
+            content_type="application/xml",
+            headers={"x-oss-request-id": request_id},
+        )
 
     def run_oss(self, path: str, request_id: str) -> None:
         bucket, _, key = path.lstrip("/").partition("/")
@@ -384,20 +453,21 @@ class SandboxHandler(BaseHTTPRequestHandler):
             )
         except BodyTooLarge as error:
             raise OssError(400, "EntityTooLarge", str(error)) from None
+        except MalformedBody as error:
+            raise OssError(400, "InvalidArgument", str(error)) from None
         except DigestMismatch as error:
             raise OssError(400, "InvalidDigest", str(error)) from None
 
         self.send(200, headers=self.object_headers(stored, request_id))
 
     def get_object(self, bucket: str, key: str, request_id: str) -> None:
-        stored = self.sandbox.objects.get(bucket, key)
-        if stored is None:
+        opened = self.sandbox.objects.open(bucket, key)
+        if opened is None:
             raise OssError(404, "NoSuchKey", "The specified key does not exist.")
 
-        content = b""
-        if self.command == "GET":
-            with self.sandbox.objects.open(bucket, key) as handle:
-                content = handle.read()
+        stored, handle = opened
+        with handle:
+            content = handle.read() if self.command == "GET" else b""
         self.send_response(200)
         for name, value in self.object_headers(stored, request_id).items():
             self.send_header(name, value)
@@ -434,6 +504,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
 class _DropConnection(Exception):
     """Raised to close the connection without answering."""
+
+
+class MalformedBody(Exception):
+    """The request's framing (Content-Length, chunk sizes) cannot be read."""
 
 
 class BodyTooLarge(Exception):

@@ -5,13 +5,16 @@ is not surprised when the sandbox is restarted under it.
 """
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
 import secrets
+import shutil
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,6 +33,8 @@ class StoredObject:
     content_type: str
     last_modified: float
     content_md5: str
+    # The file holding the bytes; each upload gets a new one.
+    data_file: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,23 +58,41 @@ class DigestMismatch(Exception):
     """The content does not match the Content-MD5 the client sent."""
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
+def _write_atomically(path: Path, content: bytes, scratch: Path) -> None:
+    with tempfile.NamedTemporaryFile(dir=scratch, delete=False) as handle:
         handle.write(content)
-    os.replace(handle.name, path)
+    try:
+        os.replace(handle.name, path)
+    except BaseException:
+        os.unlink(handle.name)
+        raise
 
 
 class ObjectStore:
-    """Objects kept under a folder, one data file and one metadata file each."""
+    """Objects kept under a folder: a metadata file per key, naming its data.
+
+    An upload writes its bytes to a new data file and then swaps the metadata
+    in one rename, so a reader always gets a size, checksum and content that
+    belong together, even while the key is being overwritten or after a crash.
+    """
 
     def __init__(self, root: Path):
         self.root = root
+        self.scratch = root / "incoming"
         self.root.mkdir(parents=True, exist_ok=True)
+        # Whatever an interrupted upload left half-written is garbage now.
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        self.scratch.mkdir()
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
 
-    def _paths(self, bucket: str, key: str) -> tuple[Path, Path]:
+    def _digest(self, bucket: str, key: str) -> str:
         # Keys are arbitrary text; hashing them keeps every name on disk safe.
-        digest = hashlib.sha256(f"{bucket}/{key}".encode()).hexdigest()
-        return self.root / f"{digest}.data", self.root / f"{digest}.json"
+        return hashlib.sha256(f"{bucket}/{key}".encode()).hexdigest()
+
+    def _lock(self, digest: str) -> threading.Lock:
+        with self._locks_lock:
+            return self._locks.setdefault(digest, threading.Lock())
 
     def put(
         self,
@@ -81,13 +104,11 @@ class ObjectStore:
         expected_md5: str | None = None,
     ) -> StoredObject:
         """Store an object from its chunks; nothing changes if reading fails."""
-        data_path, meta_path = self._paths(bucket, key)
+        digest = self._digest(bucket, key)
         md5 = hashlib.md5()  # noqa: S324  OSS's ETag is an MD5, not a security check.
         crc = 0
         size = 0
-        # Written aside and renamed into place, so a reader never sees half an
-        # object and a failed upload leaves the previous one untouched.
-        handle = tempfile.NamedTemporaryFile(dir=self.root, delete=False)  # noqa: SIM115
+        handle = tempfile.NamedTemporaryFile(dir=self.scratch, delete=False)  # noqa: SIM115
         try:
             with handle:
                 for chunk in chunks:
@@ -95,13 +116,17 @@ class ObjectStore:
                     md5.update(chunk)
                     crc = crc64_update(crc, chunk)
                     size += len(chunk)
-            digest = base64.b64encode(md5.digest()).decode()
-            if expected_md5 is not None and expected_md5 != digest:
+            content_md5 = base64.b64encode(md5.digest()).decode()
+            if expected_md5 is not None and expected_md5 != content_md5:
                 raise DigestMismatch(
-                    f"Content-MD5 {expected_md5} does not match the content ({digest})."
+                    f"Content-MD5 {expected_md5} does not match the content "
+                    f"({content_md5})."
                 )
+            data_file = f"{digest}-{uuid.uuid4().hex}.data"
+            os.replace(handle.name, self.root / data_file)
         except BaseException:
-            os.unlink(handle.name)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(handle.name)
             raise
 
         stored = StoredObject(
@@ -112,30 +137,44 @@ class ObjectStore:
             crc64=crc,
             content_type=content_type,
             last_modified=time.time(),
-            content_md5=digest,
+            content_md5=content_md5,
+            data_file=data_file,
         )
-        os.replace(handle.name, data_path)
-        _write_atomically(meta_path, json.dumps(asdict(stored)).encode())
+        with self._lock(digest):
+            previous = self.get(bucket, key)
+            _write_atomically(
+                self.root / f"{digest}.json",
+                json.dumps(asdict(stored)).encode(),
+                self.scratch,
+            )
+        if previous is not None:
+            # A reader that opened the old data file keeps reading it.
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.root / previous.data_file)
         return stored
 
     def get(self, bucket: str, key: str) -> StoredObject | None:
-        _, meta_path = self._paths(bucket, key)
+        meta_path = self.root / f"{self._digest(bucket, key)}.json"
         try:
             return StoredObject(**json.loads(meta_path.read_text()))
         except FileNotFoundError:
             return None
 
-    def open(self, bucket: str, key: str) -> BinaryIO:
-        data_path, _ = self._paths(bucket, key)
-        return data_path.open("rb")
+    def open(self, bucket: str, key: str) -> tuple[StoredObject, BinaryIO] | None:
+        """Return an object's metadata with its content opened, or None."""
+        with self._lock(self._digest(bucket, key)):
+            stored = self.get(bucket, key)
+            if stored is None:
+                return None
+            return stored, (self.root / stored.data_file).open("rb")
 
     def read(self, bucket: str, key: str) -> bytes | None:
         """Return an object's content, or None when there is no such object."""
-        try:
-            with self.open(bucket, key) as handle:
-                return handle.read()
-        except FileNotFoundError:
+        opened = self.open(bucket, key)
+        if opened is None:
             return None
+        with opened[1] as handle:
+            return handle.read()
 
     def all(self) -> list[StoredObject]:
         return [
@@ -180,7 +219,7 @@ class CredentialStore:
             }
             self._credentials[credential.access_key_id] = credential
             payload = [asdict(value) for value in self._credentials.values()]
-            _write_atomically(self.path, json.dumps(payload).encode())
+            _write_atomically(self.path, json.dumps(payload).encode(), self.path.parent)
         return credential
 
     def get(self, access_key_id: str) -> StsCredential | None:

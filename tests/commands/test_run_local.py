@@ -64,3 +64,33 @@ def test_it_serves_the_portal_and_the_sandbox_until_stopped(tmp_path):
     for port in (web_port, sandbox_port):
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", port)) != 0, "a child outlived it"
+
+
+def test_when_one_process_dies_the_others_are_stopped(tmp_path):
+    web_port = free_port()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("ALIBABA_")},
+            "DJANGO_DEBUG": "1",
+            "SANDBOX_PORT": str(taken.getsockname()[1]),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        }
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "run_local", "--port", str(web_port)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            output, _ = process.communicate(timeout=60)
+        finally:
+            process.kill()
+
+    assert process.returncode == 1
+    assert "The sandbox process stopped; stopping the rest." in output
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", web_port)) != 0

@@ -3,7 +3,7 @@ Alibaba's protocols rather than the portal's idea of them."""
 
 import hashlib
 from types import SimpleNamespace
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import oss2
 import requests
@@ -12,8 +12,10 @@ from alibabacloud_cams20200606.client import Client as CamsClient
 from alibabacloud_tea_openapi import models as openapi_models
 from alibabacloud_tea_openapi.utils import Utils as OpenApiUtils
 from alibabacloud_tea_util import models as util_models
+from aliyunsdkcore.auth.composer import rpc_signature_composer
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkcore.request import CommonRequest
+from aliyunsdkcore.utils import parameter_helper
 
 from onboarding.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 
@@ -101,20 +103,28 @@ def signed_v3_post(
     nonce: str,
     secret: str = DEMO_ACCESS_KEY_SECRET,
     version: str = "2020-06-06",
+    form: dict | None = None,
+    claimed_body_sha256: str | None = None,
+    unsigned: str | None = None,
 ) -> requests.Response:
-    """A V3 request signed by tea-openapi's signer, with a chosen date and nonce."""
+    """A V3 request signed by tea-openapi's signer, with a chosen date and nonce.
+
+    `form` goes in a form-encoded body, signed through its hash and type.
+    """
     host = sandbox.url.removeprefix("http://")
+    body = urlencode(form or {}, quote_via=quote).encode()
     headers = {
         "host": host,
         "x-acs-action": action,
         "x-acs-version": version,
         "x-acs-date": date,
         "x-acs-signature-nonce": nonce,
-        "x-acs-content-sha256": hashlib.sha256(b"").hexdigest(),
+        "x-acs-content-sha256": claimed_body_sha256 or hashlib.sha256(body).hexdigest(),
     }
-    request = SimpleNamespace(
-        pathname="/", method="POST", query=params, headers=headers
-    )
+    if form:
+        headers["content-type"] = "application/x-www-form-urlencoded"
+    signed = {name: value for name, value in headers.items() if name != unsigned}
+    request = SimpleNamespace(pathname="/", method="POST", query=params, headers=signed)
     headers["Authorization"] = OpenApiUtils.get_authorization(
         request,
         "ACS3-HMAC-SHA256",
@@ -126,4 +136,30 @@ def signed_v3_post(
         f"{quote(key, safe='~')}={quote(value, safe='~')}"
         for key, value in params.items()
     )
-    return requests.post(f"{sandbox.url}/?{query}", headers=headers, timeout=10)
+    return requests.post(
+        f"{sandbox.url}/?{query}", headers=headers, data=body, timeout=10
+    )
+
+
+def v1_post(
+    sandbox,
+    monkeypatch,
+    params: dict,
+    *,
+    timestamp: str,
+    nonce: str,
+    form: dict | None = None,
+    access_key_id: str = DEMO_ACCESS_KEY_ID,
+) -> requests.Response:
+    """An HMAC-SHA1 request signed by aliyunsdkcore, with a chosen time and nonce."""
+    monkeypatch.setattr(parameter_helper, "get_iso_8061_date", lambda: timestamp)
+    monkeypatch.setattr(parameter_helper, "get_uuid", lambda: nonce)
+    path, _ = rpc_signature_composer.get_signed_url(
+        dict(params), access_key_id, DEMO_ACCESS_KEY_SECRET, "JSON", "POST", form or {}
+    )
+    return requests.post(
+        f"{sandbox.url}{path}",
+        data=urlencode(form or {}, quote_via=quote),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=10,
+    )

@@ -20,6 +20,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         commands = {}
+        sandbox_url = f"http://127.0.0.1:{settings.SANDBOX_PORT}"
+        if settings.CHATAPP_SANDBOX and sandbox_url != settings.CHATAPP_ENDPOINT:
+            self.stderr.write(
+                f"CHATAPP_ENDPOINT is {settings.CHATAPP_ENDPOINT}, but the sandbox "
+                f"starts at {sandbox_url}: the portal will not reach it. Unset "
+                "CHATAPP_ENDPOINT or set SANDBOX_PORT to match."
+            )
         if settings.CHATAPP_SANDBOX:
             commands["sandbox"] = [
                 *manage,
@@ -42,11 +49,7 @@ class Command(BaseCommand):
         }
         self.stdout.write(
             f"Portal at http://127.0.0.1:{options['port']}/"
-            + (
-                f", sandbox at {settings.CHATAPP_ENDPOINT}"
-                if "sandbox" in children
-                else ""
-            )
+            + (f", sandbox at {sandbox_url}" if "sandbox" in children else "")
         )
 
         exited = None

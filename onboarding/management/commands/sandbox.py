@@ -3,7 +3,7 @@ import threading
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from onboarding.sandbox import (
     DEMO_ACCESS_KEY_ID,
@@ -56,18 +56,20 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        sandbox = Sandbox(
-            SandboxConfig(
-                data_dir=options["data_dir"],
-                port=options["port"],
-                access_key_id=options["access_key_id"],
-                access_key_secret=options["access_key_secret"],
-                rate_limit=options["rate_limit"],
-                sts_lifetime=options["sts_lifetime"],
-                expire_style=options["expire_style"],
-                slow_seconds=options["slow_seconds"],
+        if options["rate_limit"] < 1:
+            raise CommandError("--rate-limit must be at least 1.")
+        if options["sts_lifetime"] <= 0 or options["slow_seconds"] < 0:
+            raise CommandError(
+                "--sts-lifetime must be positive and --slow-seconds not negative."
             )
-        )
+        try:
+            sandbox = self.build(options)
+        except OSError as error:
+            raise CommandError(
+                f"Cannot listen on 127.0.0.1:{options['port']}: {error.strerror}. "
+                "Is another sandbox running? Choose another --port."
+            ) from None
+
         stop = threading.Event()
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signal_number, lambda *_: stop.set())
@@ -80,3 +82,18 @@ class Command(BaseCommand):
         stop.wait()
         sandbox.stop()
         self.stdout.write("ChatApp sandbox stopped.")
+
+    @staticmethod
+    def build(options: dict) -> Sandbox:
+        return Sandbox(
+            SandboxConfig(
+                data_dir=options["data_dir"],
+                port=options["port"],
+                access_key_id=options["access_key_id"],
+                access_key_secret=options["access_key_secret"],
+                rate_limit=options["rate_limit"],
+                sts_lifetime=options["sts_lifetime"],
+                expire_style=options["expire_style"],
+                slow_seconds=options["slow_seconds"],
+            )
+        )
