@@ -23,13 +23,13 @@ import requests
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from alibabacloud_cams20200606 import models as cams_models  # noqa: E402
-from alibabacloud_cams20200606.client import Client as CamsClient  # noqa: E402
-from alibabacloud_tea_openapi import models as openapi_models  # noqa: E402
-from alibabacloud_tea_util import models as util_models  # noqa: E402
+from alibabacloud_cams20200606 import models as cams_models
+from alibabacloud_cams20200606.client import Client as CamsClient
+from alibabacloud_tea_openapi import models as openapi_models
+from alibabacloud_tea_util import models as util_models
 
-from onboarding.chatapp import ChatAppClient, ChatAppConfig  # noqa: E402
-from onboarding.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET  # noqa: E402
+from onboarding.chatapp import ChatAppClient, ChatAppConfig
+from onboarding.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 
 
 def free_port() -> int:
