@@ -54,6 +54,7 @@ class RecordedCall:
     received_at: float = field(default_factory=time.time)
     # The client's address and port: equal ports mean a reused connection.
     peer: str = ""
+    user_agent: str = ""
 
 
 class RateLimiter:
@@ -111,7 +112,7 @@ class Sandbox:
     def __init__(self, config: SandboxConfig):
         self.config = config
         self.objects = ObjectStore(config.data_dir / "objects")
-        self.credentials = CredentialStore(config.data_dir / "credentials.json")
+        self.credentials = CredentialStore(config.data_dir / "credentials.jsonl")
         self.rpc_verifier = RpcVerifier(
             access_key_id=config.access_key_id,
             access_key_secret=config.access_key_secret,
@@ -306,6 +307,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             code="OK",
             request_id=request_id,
             peer=f"{self.client_address[0]}:{self.client_address[1]}",
+            user_agent=self.headers.get("user-agent", ""),
         )
         try:
             payload = self.run_rpc(query, record)

@@ -184,17 +184,30 @@ class ObjectStore:
 
 
 class CredentialStore:
-    """Temporary OSS credentials handed out by GetChatappUploadAuthorization."""
+    """Temporary OSS credentials handed out by GetChatappUploadAuthorization.
+
+    Kept as JSON lines, one appended per credential; start-up drops the ones
+    that expired more than a day ago and rewrites the file.
+    """
 
     def __init__(self, path: Path):
         self.path = path
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._credentials: dict[str, StsCredential] = {}
+        # Keep recently expired credentials, so an expired token is reported
+        # as expired rather than unknown.
+        horizon = time.time() - 86400
         if path.exists():
-            for item in json.loads(path.read_text()):
-                credential = StsCredential(**item)
-                self._credentials[credential.access_key_id] = credential
+            for line in path.read_text().splitlines():
+                with contextlib.suppress(ValueError, TypeError):
+                    credential = StsCredential(**json.loads(line))
+                    if credential.expires_at > horizon:
+                        self._credentials[credential.access_key_id] = credential
+        lines = "".join(
+            json.dumps(asdict(value)) + "\n" for value in self._credentials.values()
+        )
+        _write_atomically(self.path, lines.encode(), self.path.parent)
 
     def issue(
         self, *, bucket: str, dir: str, lifetime: float, cust_space_id: str
@@ -209,17 +222,9 @@ class CredentialStore:
             cust_space_id=cust_space_id,
         )
         with self._lock:
-            # Forget credentials that expired a day ago; keep recent ones so an
-            # expired token is reported as expired rather than unknown.
-            horizon = time.time() - 86400
-            self._credentials = {
-                key: value
-                for key, value in self._credentials.items()
-                if value.expires_at > horizon
-            }
+            with self.path.open("a") as handle:
+                handle.write(json.dumps(asdict(credential)) + "\n")
             self._credentials[credential.access_key_id] = credential
-            payload = [asdict(value) for value in self._credentials.values()]
-            _write_atomically(self.path, json.dumps(payload).encode(), self.path.parent)
         return credential
 
     def get(self, access_key_id: str) -> StsCredential | None:

@@ -71,15 +71,22 @@ def test_every_attempt_has_a_fresh_nonce_and_reuses_the_connection(client, sandb
 
 
 def test_the_user_agent_names_the_portal(make_client, sandbox):
+    make_client(user_agent="isv-terms/1.2.3").get_upload_authorization("1")
+
+    assert sandbox.calls()[0].user_agent == "isv-terms/1.2.3"
+
+
+def test_the_upload_names_the_portal_too(make_client, sandbox):
     seen = []
     client = make_client(user_agent="isv-terms/1.2.3")
-    client.session.hooks["response"].append(
+    client.oss_session.session.hooks["response"].append(
         lambda response, **_: seen.append(response.request.headers["User-Agent"])
     )
 
-    client.get_upload_authorization("1")
+    upload(client, "1")
 
-    assert seen == ["isv-terms/1.2.3"]
+    assert seen and seen[0].startswith("aliyun-sdk-python")
+    assert seen[0].endswith("/isv-terms/1.2.3")
 
 
 def test_a_bare_endpoint_gets_https_and_http_is_kept():
