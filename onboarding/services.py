@@ -1,5 +1,6 @@
 """Use cases that change submissions. Views, admin and commands call these."""
 
+import functools
 import uuid
 
 from django.conf import settings
@@ -8,8 +9,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from onboarding.agreements import inspect_agreement
+from onboarding.chatapp import ChatAppClient, ChatAppConfig
 from onboarding.models import Submission
 from onboarding.selectors import submission_for_form_token
+from portal import __version__
 
 
 def submission_create(
@@ -70,3 +73,22 @@ def submission_create(
         submission.agreement.delete(save=False)
         raise
     return submission, True
+
+
+@functools.cache
+def chatapp_client() -> ChatAppClient:
+    """The process's ChatApp client, configured from settings.
+
+    One per process, so every call reuses the same pooled connections.
+    """
+    return ChatAppClient(
+        ChatAppConfig(
+            access_key_id=settings.ALIBABA_CLOUD_ACCESS_KEY_ID,
+            access_key_secret=settings.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+            endpoint=settings.CHATAPP_ENDPOINT,
+            connect_timeout=settings.CHATAPP_CONNECT_TIMEOUT,
+            read_timeout=settings.CHATAPP_READ_TIMEOUT,
+            upload_timeout=settings.CHATAPP_UPLOAD_TIMEOUT,
+            user_agent=f"isv-terms/{__version__}",
+        )
+    )

@@ -50,3 +50,17 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
 def env_list(name: str, default: str = "") -> list[str]:
     raw = os.environ.get(name, default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from None
+    if not value > minimum:
+        raise ImproperlyConfigured(f"{name} must be more than {minimum:g}, not {raw}.")
+    return value

@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import to_locale
 
 from onboarding.sandbox.config import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
-from portal.env import env_bool, env_int, env_list, env_str
+from portal.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -182,6 +182,11 @@ CHATAPP_ENDPOINT = env_str("CHATAPP_ENDPOINT") or (
     else "https://cams.ap-southeast-1.aliyuncs.com"
 )
 CHATAPP_RATE_LIMIT = env_int("CHATAPP_RATE_LIMIT", 5, minimum=1)
+# Seconds to wait for a connection, and then for an answer, on every call.
+CHATAPP_CONNECT_TIMEOUT = env_float("CHATAPP_CONNECT_TIMEOUT", 3.0)
+CHATAPP_READ_TIMEOUT = env_float("CHATAPP_READ_TIMEOUT", 10.0)
+# An upload of an agreement of at most a few megabytes.
+CHATAPP_UPLOAD_TIMEOUT = env_float("CHATAPP_UPLOAD_TIMEOUT", 60.0)
 
 # Forms
 

@@ -193,3 +193,16 @@ def test_half_a_key_pair_is_refused_naming_the_other_half(given, missing):
 
     assert result.returncode != 0
     assert f"{missing} must be set too" in result.stderr
+
+
+def test_a_malformed_timeout_names_the_variable():
+    result = chatapp_settings(CHATAPP_READ_TIMEOUT="ten")
+
+    assert result.returncode != 0
+    assert "CHATAPP_READ_TIMEOUT must be a number, not 'ten'" in result.stderr
+
+
+def test_a_timeout_of_zero_is_refused():
+    result = chatapp_settings(CHATAPP_CONNECT_TIMEOUT="0")
+
+    assert "CHATAPP_CONNECT_TIMEOUT must be more than 0" in result.stderr
