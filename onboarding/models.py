@@ -22,6 +22,11 @@ def agreement_upload_to(submission: "Submission", filename: str) -> str:
     return f"agreements/{today:%Y/%m}/{uuid.uuid4().hex}.pdf"
 
 
+class FixableBy(models.TextChoices):
+    SUBMITTER = "submitter", _("The submitter")
+    SUPPORT = "support", _("Support")
+
+
 class Submission(models.Model):
     """One customer's terms, from the staff member's form to Alibaba's answer."""
 
@@ -62,6 +67,23 @@ class Submission(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
     )
+
+    # Processing state. Only services change these, by conditional update.
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    # A worker holds a submission until this time; past it, the worker is
+    # presumed dead and the submission is picked up again.
+    lease_expires_at = models.DateTimeField(_("lease expires"), null=True, blank=True)
+    last_enqueued_at = models.DateTimeField(_("last queued"), null=True, blank=True)
+    isv_terms = models.CharField(_("file name in OSS"), max_length=128, blank=True)
+    oss_key = models.CharField(_("OSS object key"), max_length=1023, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    last_error_code = models.CharField(_("last error code"), max_length=128, blank=True)
+    failure_reason = models.TextField(_("failure reason"), blank=True)
+    fixable_by = models.CharField(
+        _("who can fix it"), max_length=16, choices=FixableBy.choices, blank=True
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -90,6 +112,7 @@ class Submission(models.Model):
                 fields=["submitted_by", "-created_at"], name="submission_by_user"
             ),
             models.Index(fields=["status", "-created_at"], name="submission_by_status"),
+            models.Index(fields=["status", "next_attempt_at"], name="submission_due"),
         ]
 
     def __str__(self) -> str:
@@ -97,3 +120,128 @@ class Submission(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("onboarding:submission_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (self.Status.ACCEPTED, self.Status.FAILED)
+
+
+class ApiCall(models.Model):
+    """One call to ChatApp or OSS made for a submission. Rows are never changed
+    after their outcome is written: together they are the audit trail."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("No answer yet")
+        OK = "ok", _("Succeeded")
+        RETRYABLE = "retryable", _("Failed, worth retrying")
+        SUBMITTER = "submitter", _("Failed, the submitter can fix it")
+        ACCOUNT = "account", _("Failed, the account must be fixed")
+        UNKNOWN_OUTCOME = "unknown_outcome", _("Outcome unknown")
+        UNEXPECTED = "unexpected", _("Failed unexpectedly")
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="api_calls"
+    )
+    attempt = models.PositiveIntegerField(_("attempt"))
+    action = models.CharField(_("action"), max_length=64)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    duration_ms = models.FloatField(_("duration (ms)"), null=True, blank=True)
+    http_status = models.PositiveSmallIntegerField(
+        _("HTTP status"), null=True, blank=True
+    )
+    code = models.CharField(_("code"), max_length=128, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    request_id = models.CharField(_("request ID"), max_length=128, blank=True)
+    access_denied_detail = models.TextField(_("access denied detail"), blank=True)
+    request = models.JSONField(_("request"), default=dict, blank=True)
+    response = models.JSONField(_("response"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.PENDING
+    )
+
+    class Meta:
+        verbose_name = _("API call")
+        verbose_name_plural = _("API calls")
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(
+                fields=["submission", "-started_at"], name="call_by_submission"
+            ),
+            models.Index(fields=["request_id"], name="call_by_request_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.code or self.outcome}"
+
+
+class SubmissionEvent(models.Model):
+    """Something that happened to a submission besides an API call: who queued
+    it again and why, a pause, a fix by its submitter."""
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="events"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("submission event")
+        verbose_name_plural = _("submission events")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class RateLimit(models.Model):
+    """The next free moment to call one action, shared by every worker.
+
+    Each call takes the next slot and moves it on by the minimum spacing, so
+    calls across all processes stay evenly apart (a generic cell rate limiter).
+    """
+
+    action = models.CharField(max_length=64, primary_key=True)
+    next_slot_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.action} next at {self.next_slot_at}"
+
+
+class PipelineState(models.Model):
+    """Whether processing is paused because the account itself is refused.
+
+    A single row (pk=1): one account problem stops all submissions at once
+    instead of failing each of them in turn.
+    """
+
+    paused = models.BooleanField(default=False)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    error_code = models.CharField(max_length=128, blank=True)
+    # After this, one submission may go through as a trial.
+    cool_off_until = models.DateTimeField(null=True, blank=True)
+    trial_submission = models.ForeignKey(
+        Submission, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    trial_started_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pipeline state")
+
+    def __str__(self) -> str:
+        return f"paused since {self.paused_at}" if self.paused else "running"
+
+    @classmethod
+    def current(cls) -> "PipelineState":
+        state, _ = cls.objects.get_or_create(pk=1)
+        return state

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_countries",
+    "django_tasks",
+    "django_tasks_db",
     "onboarding",
 ]
 
@@ -187,6 +189,22 @@ CHATAPP_CONNECT_TIMEOUT = env_float("CHATAPP_CONNECT_TIMEOUT", 3.0)
 CHATAPP_READ_TIMEOUT = env_float("CHATAPP_READ_TIMEOUT", 10.0)
 # An upload of an agreement of at most a few megabytes.
 CHATAPP_UPLOAD_TIMEOUT = env_float("CHATAPP_UPLOAD_TIMEOUT", 60.0)
+
+# Processing: retries back off exponentially with full jitter, each delay
+# drawn between 0 and min(max delay, base x 2^(attempt - 1)). With the
+# defaults, ten attempts spread over up to about an hour.
+CHATAPP_RETRY_BASE_DELAY = env_float("CHATAPP_RETRY_BASE_DELAY", 10.0)
+CHATAPP_RETRY_MAX_DELAY = env_float("CHATAPP_RETRY_MAX_DELAY", 1200.0)
+CHATAPP_MAX_ATTEMPTS = env_int("CHATAPP_MAX_ATTEMPTS", 10, minimum=1)
+# A worker that would wait longer than this for its turn gives the
+# submission back to the queue instead.
+CHATAPP_MAX_SLOT_WAIT = env_float("CHATAPP_MAX_SLOT_WAIT", 5.0)
+# How long a worker holds a submission before it is presumed dead.
+PIPELINE_LEASE_SECONDS = env_int("PIPELINE_LEASE_SECONDS", 180, minimum=30)
+# After an account-level refusal, how long before one trial submission.
+PIPELINE_COOL_OFF_SECONDS = env_int("PIPELINE_COOL_OFF_SECONDS", 900, minimum=1)
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Forms
 

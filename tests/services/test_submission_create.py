@@ -6,6 +6,7 @@ from django.db import IntegrityError, OperationalError
 
 from onboarding import services
 from onboarding.models import Submission
+from onboarding.services import submissions
 from tests import documents
 
 pytestmark = pytest.mark.django_db
@@ -73,14 +74,14 @@ def test_losing_a_race_for_the_same_token_leaves_no_stray_file(
     # Simulate the other request having checked for the token just before the
     # winner stored it: its first lookup misses, so it goes on to insert and
     # collides with the winner's row.
-    real_lookup = services.submission_for_form_token
+    real_lookup = submissions.submission_for_form_token
     lookups = []
 
     def lookup_missing_once(user, token):
         lookups.append(token)
         return None if len(lookups) == 1 else real_lookup(user, token)
 
-    monkeypatch.setattr(services, "submission_for_form_token", lookup_missing_once)
+    monkeypatch.setattr(submissions, "submission_for_form_token", lookup_missing_once)
 
     loser, created = create(staff, pdf_upload, form_token=token)
 

@@ -1,0 +1,24 @@
+"""Use cases: the only way views, admin, commands and tasks change anything."""
+
+from onboarding.services.client import chatapp_client
+from onboarding.services.pipeline import is_paused
+from onboarding.services.pipeline import resume as pipeline_resume
+from onboarding.services.processing import submission_process, submissions_recover
+from onboarding.services.submissions import (
+    NotReprocessable,
+    submission_create,
+    submission_reprocess,
+    submission_resubmit,
+)
+
+__all__ = [
+    "NotReprocessable",
+    "chatapp_client",
+    "is_paused",
+    "pipeline_resume",
+    "submission_create",
+    "submission_process",
+    "submission_reprocess",
+    "submission_resubmit",
+    "submissions_recover",
+]

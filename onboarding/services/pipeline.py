@@ -1,0 +1,135 @@
+"""The circuit breaker: an account-level refusal pauses all processing.
+
+When Alibaba refuses the account itself (permissions, subscription, keys),
+every submission would fail the same way. The first one that meets it pauses
+the pipeline instead; after a cool-off one trial submission tests whether the
+problem is gone, and support can lift the pause at any time.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from onboarding.chatapp import ChatAppError
+from onboarding.models import PipelineState, Submission, SubmissionEvent
+from onboarding.services.scheduling import enqueue_processing
+
+logger = logging.getLogger(__name__)
+
+# How long others wait before asking again whether the trial went through.
+TRIAL_POLL_SECONDS = 15
+
+
+def is_paused() -> bool:
+    return PipelineState.objects.filter(pk=1, paused=True).exists()
+
+
+def pause(*, error: ChatAppError, submission: Submission) -> datetime:
+    """Pause processing (if not already); return when a trial may run."""
+    state = PipelineState.current()
+    now = timezone.now()
+    cool_off_until = now + timedelta(seconds=settings.PIPELINE_COOL_OFF_SECONDS)
+    paused_now = PipelineState.objects.filter(pk=state.pk, paused=False).update(
+        paused=True,
+        paused_at=now,
+        reason=error.message,
+        error_code=error.code,
+        cool_off_until=cool_off_until,
+        trial_submission=None,
+        trial_started_at=None,
+    )
+    if paused_now:
+        logger.error(
+            "Processing paused: Alibaba refused the account with %s (%s), first "
+            "met by submission %s. Fix the account, then run "
+            "'manage.py pipeline resume'.",
+            error.code,
+            error.message,
+            submission.pk,
+        )
+        SubmissionEvent.objects.create(
+            submission=submission,
+            kind="paused",
+            message=f"Processing paused: {error.code}",
+        )
+        return cool_off_until
+    return PipelineState.current().cool_off_until or cool_off_until
+
+
+def gate(*, submission_id) -> datetime | None:
+    """None when the submission may be processed now, else when to ask again."""
+    state = PipelineState.current()
+    if not state.paused:
+        return None
+
+    now = timezone.now()
+    if state.cool_off_until and now < state.cool_off_until:
+        return state.cool_off_until
+    if state.trial_submission_id == submission_id:
+        return None
+
+    # One trial at a time; a trial whose worker died is replaced.
+    stale = now - timedelta(seconds=settings.PIPELINE_LEASE_SECONDS)
+    won = (
+        PipelineState.objects.filter(pk=state.pk, paused=True)
+        .filter(Q(trial_submission__isnull=True) | Q(trial_started_at__lt=stale))
+        .update(trial_submission_id=submission_id, trial_started_at=now)
+    )
+    if won:
+        logger.info("Submission %s is the trial after the pause", submission_id)
+        return None
+    return now + timedelta(seconds=TRIAL_POLL_SECONDS)
+
+
+def trial_finished(*, submission_id, outcome: str) -> None:
+    """After a trial: resume unless the account was refused again."""
+    state = PipelineState.current()
+    if not state.paused or state.trial_submission_id != submission_id:
+        return
+
+    if outcome == "paused":
+        # Refused again: wait another cool-off before the next trial.
+        PipelineState.objects.filter(pk=state.pk).update(
+            cool_off_until=timezone.now()
+            + timedelta(seconds=settings.PIPELINE_COOL_OFF_SECONDS),
+            trial_submission=None,
+            trial_started_at=None,
+        )
+        logger.error("The trial submission %s was refused too", submission_id)
+        return
+    resume(actor=None, reason="A trial submission went through.")
+
+
+def resume(*, actor: AbstractBaseUser | None, reason: str) -> int:
+    """Lift the pause and queue what waited; return how many were queued."""
+    with transaction.atomic():
+        lifted = PipelineState.objects.filter(pk=1, paused=True).update(
+            paused=False,
+            cool_off_until=None,
+            trial_submission=None,
+            trial_started_at=None,
+        )
+        if not lifted:
+            return 0
+
+        now = timezone.now()
+        waiting = list(
+            Submission.objects.filter(
+                status__in=[Submission.Status.QUEUED, Submission.Status.RETRYING]
+            ).values_list("pk", flat=True)
+        )
+        Submission.objects.filter(pk__in=waiting).update(next_attempt_at=now)
+        for submission_id in waiting:
+            enqueue_processing(submission_id)
+    logger.warning(
+        "Processing resumed by %s: %s; %s submissions queued",
+        actor or "the pipeline",
+        reason,
+        len(waiting),
+    )
+    return len(waiting)

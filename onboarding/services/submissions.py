@@ -1,0 +1,182 @@
+"""Storing submissions and sending them again."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from onboarding.agreements import inspect_agreement
+from onboarding.models import Submission, SubmissionEvent
+from onboarding.selectors import submission_for_form_token
+from onboarding.services.scheduling import enqueue_processing
+
+
+def submission_create(
+    *,
+    submitted_by: AbstractBaseUser,
+    form_token: uuid.UUID,
+    cust_space_id: str,
+    company_name: str,
+    office_address: str,
+    contact_email: str,
+    country: str,
+    business_description: str,
+    agreement: UploadedFile,
+) -> tuple[Submission, bool]:
+    """Store a new queued submission with its agreement.
+
+    Return the submission and whether it was created: a second call with the
+    same form token returns the first submission and stores nothing. Raise
+    ValidationError when the agreement is not an acceptable PDF.
+    """
+    existing = submission_for_form_token(submitted_by, form_token)
+    if existing is not None:
+        return existing, False
+
+    agreement_file = inspect_agreement(
+        agreement, max_bytes=settings.AGREEMENT_MAX_BYTES
+    )
+
+    submission = Submission(
+        submitted_by=submitted_by,
+        form_token=form_token,
+        cust_space_id=cust_space_id,
+        company_name=company_name,
+        office_address=office_address,
+        contact_email=contact_email,
+        country=country,
+        business_description=business_description,
+        agreement_name=agreement_file.name,
+        agreement_size=agreement_file.size,
+        agreement_sha256=agreement_file.sha256,
+        status=Submission.Status.QUEUED,
+    )
+
+    # The file is written first so the row never points at nothing; if the row
+    # cannot be stored, the file goes too. The task is queued in the same
+    # transaction, so a crash can never leave a stored submission unqueued.
+    submission.agreement.save(agreement_file.name, agreement, save=False)
+    try:
+        with transaction.atomic():
+            submission.save(force_insert=True)
+            enqueue_processing(submission.pk)
+    except IntegrityError:
+        submission.agreement.delete(save=False)
+        # A concurrent request with the same form token won the race.
+        existing = submission_for_form_token(submitted_by, form_token)
+        if existing is None:
+            raise
+        return existing, False
+    except BaseException:
+        submission.agreement.delete(save=False)
+        raise
+    return submission, True
+
+
+class NotReprocessable(Exception):
+    """The submission cannot be sent again in its current state."""
+
+
+def _requeue(
+    submission: Submission,
+    *,
+    actor: AbstractBaseUser | None,
+    kind: str,
+    message: str,
+    changes: dict | None = None,
+) -> None:
+    """Move a failed submission back to the queue, keeping its history."""
+    now = timezone.now()
+    with transaction.atomic():
+        moved = Submission.objects.filter(
+            pk=submission.pk, status=Submission.Status.FAILED
+        ).update(
+            status=Submission.Status.QUEUED,
+            attempts=0,
+            next_attempt_at=now,
+            last_error_code="",
+            failure_reason="",
+            fixable_by="",
+            updated_at=now,
+            **(changes or {}),
+        )
+        if not moved:
+            raise NotReprocessable(_refusal(submission))
+        SubmissionEvent.objects.create(
+            submission=submission, kind=kind, actor=actor, message=message
+        )
+        enqueue_processing(submission.pk)
+
+
+def _refusal(submission: Submission) -> str:
+    submission.refresh_from_db(fields=["status"])
+    if submission.status == Submission.Status.ACCEPTED:
+        return "It was accepted already; there is nothing to send again."
+    if submission.status == Submission.Status.FAILED:
+        return "It changed while being queued; try again."
+    return "It is still being processed; only failed submissions can be sent again."
+
+
+def submission_reprocess(
+    *, submission: Submission, actor: AbstractBaseUser | None, reason: str = ""
+) -> None:
+    """Queue a failed submission again, as it is.
+
+    Raise NotReprocessable, with the reason, for any other status.
+    """
+    _requeue(
+        submission,
+        actor=actor,
+        kind="reprocessed",
+        message=reason or "Queued again.",
+    )
+
+
+def submission_resubmit(
+    *,
+    submission: Submission,
+    actor: AbstractBaseUser,
+    fields: dict[str, str],
+    agreement: UploadedFile | None = None,
+) -> None:
+    """Queue a failed submission again with the submitter's corrections.
+
+    A replaced agreement is stored and uploaded anew; the history stays.
+    """
+    changes = dict(fields)
+    new_file_name = None
+    if agreement is not None:
+        info = inspect_agreement(agreement, max_bytes=settings.AGREEMENT_MAX_BYTES)
+        new_file_name = submission.agreement.storage.save(
+            submission.agreement.field.generate_filename(submission, info.name),
+            agreement,
+        )
+        changes.update(
+            agreement=new_file_name,
+            agreement_name=info.name,
+            agreement_size=info.size,
+            agreement_sha256=info.sha256,
+            isv_terms="",
+            oss_key="",
+            uploaded_at=None,
+        )
+
+    old_file_name = submission.agreement.name
+    try:
+        _requeue(
+            submission,
+            actor=actor,
+            kind="resubmitted",
+            message="Corrected by the submitter and queued again.",
+            changes=changes,
+        )
+    except BaseException:
+        if new_file_name:
+            submission.agreement.storage.delete(new_file_name)
+        raise
+    if new_file_name:
+        storage = submission.agreement.storage
+        transaction.on_commit(lambda: storage.delete(old_file_name))
