@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 
 from onboarding.models import ApiCall, Submission
@@ -9,8 +11,6 @@ pytestmark = pytest.mark.django_db
 
 
 def create(staff, pdf_upload, space_id="293483938849493", **fields):
-    import uuid
-
     submission, _ = submission_create(
         submitted_by=staff,
         form_token=uuid.uuid4(),
