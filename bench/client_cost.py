@@ -2,8 +2,8 @@
 
 Both call GetChatappUploadAuthorization on the same local sandbox, which runs
 in its own process so that its work is not counted. Rounds alternate between
-the clients; the figures are medians over rounds of the per-call CPU time of
-this process and the per-call wall time.
+the clients, and so does which goes first; the figures are medians over rounds
+of the per-call CPU time of this process and the per-call wall time.
 
     .venv/bin/python bench/client_cost.py [--rounds 10] [--calls 200]
 """
@@ -108,9 +108,13 @@ def main() -> None:
             for call in callers.values():
                 measure(call, 20)  # warm up connections and caches
             results = {name: [] for name in callers}
+            order = list(callers)
             for _ in range(options.rounds):
-                for name, call in callers.items():
-                    results[name].append(measure(call, options.calls))
+                # Swap which client goes first each round, so neither always
+                # runs on a machine the other just warmed or loaded.
+                for name in order:
+                    results[name].append(measure(callers[name], options.calls))
+                order.reverse()
         finally:
             sandbox.terminate()
             sandbox.wait(timeout=10)

@@ -233,5 +233,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Their debug output carries request headers, STS tokens among them.
+        "oss2": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
     },
 }

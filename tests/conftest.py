@@ -1,8 +1,14 @@
 """Shared fixtures: the people who use the portal, and agreements to upload."""
 
+import socket
+import subprocess
+import sys
+import time
 import uuid
+from pathlib import Path
 
 import pytest
+import requests
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -142,3 +148,29 @@ def sandbox(sandbox_config):
     running = Sandbox(sandbox_config).start()
     yield running
     running.stop()
+
+
+@pytest.fixture
+def sandbox_process(tmp_path):
+    """A sandbox in a process of its own, for measuring this one; its URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "sandbox", "--port", str(port),
+         "--data-dir", str(tmp_path / "sandbox-process")],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            requests.get(f"{url}/_sandbox/calls", timeout=1)
+            break
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline, "the sandbox did not start"
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)

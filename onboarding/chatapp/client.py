@@ -4,8 +4,10 @@ It knows nothing of Django: configure it with plain values. It never retries by
 itself; the caller decides, so that a rate limiter sees every call.
 """
 
+import io
 import json
 import logging
+import math
 import os
 import time
 import uuid
@@ -23,10 +25,27 @@ from onboarding.chatapp import signing
 from onboarding.chatapp.errors import ChatAppError, ErrorKind, classify
 from onboarding.chatapp.records import CallRecord, redact
 
-# oss2 logs request headers, the STS token among them, at DEBUG; urllib3 logs
-# every URL. Neither may reach the portal's logs, whatever its configuration.
-for _noisy in ("oss2", "urllib3"):
-    logging.getLogger(_noisy).setLevel(logging.WARNING)
+
+class _OnlyWarnings(logging.Filter):
+    """Let through warnings and errors only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
+def _silence(prefix: str) -> None:
+    # oss2 logs request headers, the STS token among them, at DEBUG, and
+    # exception details at INFO; urllib3 logs every URL. The level keeps them
+    # quiet; the filters, on each of their loggers since filters do not pass
+    # to children, hold even if a logging configuration lowers the level.
+    logging.getLogger(prefix).setLevel(logging.WARNING)
+    for name in list(logging.root.manager.loggerDict):
+        if name == prefix or name.startswith(f"{prefix}."):
+            logging.getLogger(name).addFilter(_OnlyWarnings())
+
+
+_silence("oss2")
+_silence("urllib3")
 
 API_VERSION = "2020-06-06"
 AUTHORIZE = "GetChatappUploadAuthorization"
@@ -122,15 +141,27 @@ def with_scheme(endpoint: str) -> str:
 
 
 def expiry_time(expire: Any, now: datetime) -> datetime:
+    """Read "Expire": an epoch time when above 10^9, else seconds from now."""
     seconds = float(expire)
-    if seconds > EPOCH_THRESHOLD:
-        return datetime.fromtimestamp(seconds, UTC)
-    return now + timedelta(seconds=seconds)
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"Expire {expire!r} is not a time")
+    try:
+        if seconds > EPOCH_THRESHOLD:
+            return datetime.fromtimestamp(seconds, UTC)
+        return now + timedelta(seconds=seconds)
+    except (OverflowError, OSError):
+        raise ValueError(f"Expire {expire!r} is out of range") from None
 
 
 def _was_sent(error: requests.ConnectionError) -> bool:
     """Whether a failed request may have reached the server."""
-    if isinstance(error, requests.ConnectTimeout):
+    # A refused proxy or a failed TLS handshake happen before the request.
+    if isinstance(
+        error,
+        requests.ConnectTimeout
+        | requests.exceptions.SSLError
+        | requests.exceptions.ProxyError,
+    ):
         return False
     reason = getattr(error.args[0], "reason", None) if error.args else None
     return not isinstance(reason, NewConnectionError | ConnectTimeoutError)
@@ -143,7 +174,10 @@ class ChatAppClient:
         self.config = config
         self.endpoint = with_scheme(config.endpoint)
         self.session = session or requests.Session()
-        self.session.headers["User-Agent"] = config.user_agent
+        # The caller decides about retries, so that its rate limiter sees every
+        # call: whatever session is given, no adapter may retry by itself.
+        for prefix in ("https://", "http://"):
+            self.session.mount(prefix, requests.adapters.HTTPAdapter(max_retries=0))
         # requests reads proxy and CA settings from the environment on every
         # call, which costs more CPU than the call itself; read them once.
         self.session.proxies.update(requests.utils.get_environ_proxies(self.endpoint))
@@ -172,10 +206,15 @@ class ChatAppClient:
                 expires_at=expiry_time(data["Expire"], call.started_at),
             )
         except (KeyError, TypeError, ValueError) as error:
-            call.outcome = ErrorKind.RETRYABLE
+            # Alibaba said OK but the answer is not what it documents; asking
+            # again would most likely get the same answer.
+            problem = (
+                f"lacks {error}" if isinstance(error, KeyError) else f"has {error}"
+            )
+            call.outcome = ErrorKind.UNEXPECTED
             raise ChatAppError(
-                f"The upload authorization lacks a usable {error}.",
-                kind=ErrorKind.RETRYABLE,
+                f"The upload authorization {problem}.",
+                kind=ErrorKind.UNEXPECTED,
                 code="InvalidResponse",
                 request_id=call.request_id,
                 http_status=call.http_status,
@@ -279,7 +318,7 @@ class ChatAppClient:
         # Without a readable answer, a 5xx is still worth retrying, a 200 to a
         # write may have been applied, and anything else needs a person.
         status = response.status_code
-        if status >= 500:
+        if status >= 500 or status == 429:
             kind = ErrorKind.RETRYABLE
         elif status == 200:
             kind = ErrorKind.UNKNOWN_OUTCOME if write else ErrorKind.RETRYABLE
@@ -287,7 +326,11 @@ class ChatAppClient:
             kind = ErrorKind.UNEXPECTED
         call.code = "InvalidResponse"
         call.outcome = kind
-        call.response = self._redacted(response.text[:2000])
+        call.response = {
+            "content_type": response.headers.get("Content-Type", ""),
+            "length": len(response.content),
+            "excerpt": self._redacted(response.text[:500]),
+        }
         described = (
             "an empty body" if not response.content else "a body that is not JSON"
         )
@@ -344,21 +387,13 @@ class ChatAppClient:
         file: BinaryIO,
         file_name: str,
     ) -> UploadResult:
-        """Stream the agreement to `Dir/file_name` with the temporary credentials."""
+        """Stream the agreement to `Dir/file_name` with the temporary credentials.
+
+        The whole file is sent whatever its position: oss2 uploads from where
+        the handle stands, so a handle left mid-way by an earlier attempt
+        would otherwise store a truncated agreement.
+        """
         key = authorization.object_key(file_name)
-        bucket = oss2.Bucket(
-            oss2.StsAuth(
-                authorization.access_key_id,
-                authorization.access_key_secret,
-                authorization.security_token,
-            ),
-            authorization.endpoint,
-            authorization.bucket,
-            session=self.oss_session,
-            connect_timeout=self.config.upload_timeout,
-            app_name=self.config.user_agent,
-            enable_crc=True,
-        )
         call = CallRecord(
             action=UPLOAD,
             started_at=datetime.now(UTC),
@@ -376,12 +411,41 @@ class ChatAppClient:
 
         started = time.perf_counter()
         try:
+            file.seek(0, io.SEEK_END)
+            call.request["size"] = file.tell()
+            file.seek(0)
+            bucket = oss2.Bucket(
+                oss2.StsAuth(
+                    authorization.access_key_id,
+                    authorization.access_key_secret,
+                    authorization.security_token,
+                ),
+                authorization.endpoint,
+                authorization.bucket,
+                session=self.oss_session,
+                # requests takes a (connect, read) pair through oss2.
+                connect_timeout=(
+                    self.config.connect_timeout,
+                    self.config.upload_timeout,
+                ),
+                app_name=self.config.user_agent,
+                enable_crc=True,
+            )
             result = bucket.put_object(
                 key, file, headers={"Content-Type": "application/pdf"}
             )
         except oss2.exceptions.OssError as error:
             call.duration_ms = (time.perf_counter() - started) * 1000
             raise self._upload_error(error, call, secrets) from None
+        except (OSError, ValueError) as error:
+            call.duration_ms = (time.perf_counter() - started) * 1000
+            call.code, call.outcome = "UploadFailed", ErrorKind.UNEXPECTED
+            call.message = (
+                f"The agreement could not be read or sent: {type(error).__name__}."
+            )
+            raise ChatAppError(
+                call.message, kind=ErrorKind.UNEXPECTED, code=call.code, call=call
+            ) from None
         call.duration_ms = (time.perf_counter() - started) * 1000
 
         call.http_status = result.status
@@ -406,7 +470,8 @@ class ChatAppClient:
             message = "OSS stored different bytes from those sent (CRC-64 mismatch)."
             status = None
         else:
-            status = error.status
+            # oss2 reports its own client-side errors with a negative status.
+            status = error.status if error.status > 0 else None
             code = str(error.code or "")
             message = redact(str(error.message or ""), secrets)
             if code in ("SecurityTokenExpired", "InvalidAccessKeyId") or (

@@ -61,7 +61,19 @@ class ChatAppError(Exception):
         return f"{code} ({status}, {self.kind}): {self.message}"
 
 
-# Codes Alibaba documents, by what fixes them. Prefixes end in "." or "*".
+# The seven parameters of SubmitIsvCustomerTerms: a code naming one of them is
+# about the submission's data.
+PARAMETERS = (
+    "CustSpaceId",
+    "CustName",
+    "OfficeAddress",
+    "ContactMail",
+    "CountryId",
+    "BusinessDesc",
+    "IsvTerms",
+)
+
+# Codes Alibaba documents, by what fixes them. A trailing "*" is a prefix.
 _RETRYABLE = (
     "Throttling",
     "Throttling.*",
@@ -80,10 +92,17 @@ _ACCOUNT = (
     "Product.Unsubscript",
     "InvalidAccessKeyId",
     "InvalidAccessKeyId.*",
+    "InvalidSecurityToken*",
     "SignatureDoesNotMatch",
     "IncompleteSignature",
 )
-_SUBMITTER = ("Unknown.ResourceOwnerId", "Missing*", "Invalid*")
+_SUBMITTER = (
+    "Unknown.ResourceOwnerId",
+    "InvalidParameter",
+    "InvalidParameter.*",
+    *(f"Missing{name}" for name in PARAMETERS),
+    *(f"Invalid{name}*" for name in PARAMETERS),
+)
 
 
 def _matches(code: str, patterns: tuple[str, ...]) -> bool:
@@ -98,10 +117,13 @@ def _matches(code: str, patterns: tuple[str, ...]) -> bool:
 
 def classify(code: str, http_status: int | None) -> ErrorKind:
     """What kind of failure an answer with this code and status is."""
-    if _matches(code, _RETRYABLE) or (http_status or 0) >= 500:
+    status = http_status or 0
+    if _matches(code, _RETRYABLE) or status >= 500 or status == 429:
         return ErrorKind.RETRYABLE
     if _matches(code, _ACCOUNT):
         return ErrorKind.ACCOUNT
     if _matches(code, _SUBMITTER):
         return ErrorKind.SUBMITTER
+    # Anything else (an unknown action or version, a malformed timestamp) is
+    # the portal's own mistake or Alibaba's change: a person must look.
     return ErrorKind.UNEXPECTED

@@ -22,4 +22,6 @@ def agreement_object_name(original_name: str, unique: str) -> str:
     safe = re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_stem).strip("-_")[:MAX_STEM_LENGTH]
     safe = safe.strip("-_") or "agreement"
     suffix = re.sub(r"[^A-Za-z0-9]", "", unique)
+    if not suffix:
+        raise ValueError("The unique part must contain letters or digits.")
     return f"{safe}-{suffix}.pdf"

@@ -7,10 +7,18 @@ from typing import Any
 
 REDACTED = "[redacted]"
 
+_SECRET_WORDS = ("secret", "token", "sign", "password", "authorization")
 # Keys whose values are secret wherever they appear in a request or answer.
 _SECRET_KEY = re.compile(r"secret|token|signature|password|authorization", re.I)
 # Alibaba echoes its string to sign, which names the key and every parameter.
 _ECHOED_SIGNING = re.compile(r"(string ?to ?sign( is)?:?).*", re.I | re.S)
+# A secret-looking field inside text that is not (or not quite) JSON, such as
+# a truncated answer: "AccessKeySecret": "abc... or SecurityToken=abc...
+_SECRET_FIELD_IN_TEXT = re.compile(
+    r"""(["']?[\w-]*(?:secret|token|signature|password)[\w-]*["']?\s*[:=]\s*["']?)"""
+    r"""[^"'&,}\s]*""",
+    re.I,
+)
 
 
 def redact(value: Any, secrets: tuple[str, ...] = ()) -> Any:
@@ -23,9 +31,15 @@ def redact(value: Any, secrets: tuple[str, ...] = ()) -> Any:
     if isinstance(value, list):
         return [redact(item, secrets) for item in value]
     if isinstance(value, str):
-        text = _ECHOED_SIGNING.sub(rf"\1 {REDACTED}", value)
+        text = value
+        # Most values name nothing secret; checking that first keeps the
+        # regular expressions off the hot path of every call.
+        lowered = text.lower()
+        if any(word in lowered for word in _SECRET_WORDS):
+            text = _ECHOED_SIGNING.sub(rf"\1 {REDACTED}", text)
+            text = _SECRET_FIELD_IN_TEXT.sub(rf"\1{REDACTED}", text)
         for secret in secrets:
-            if secret:
+            if secret and secret in text:
                 text = text.replace(secret, REDACTED)
         return text
     return value

@@ -67,6 +67,7 @@ class VerifiedCall:
     params: dict[str, str]
     signature_method: str
     access_key_id: str
+    nonce: str = ""
 
 
 def _signature_mismatch(string_to_sign: str) -> RpcError:
@@ -188,6 +189,7 @@ class RpcVerifier:
             params=params,
             signature_method=V3_ALGORITHM,
             access_key_id=match["credential"],
+            nonce=request.header("x-acs-signature-nonce"),
         )
 
     def _verify_v1(self, request: IncomingRequest) -> VerifiedCall:
@@ -235,6 +237,7 @@ class RpcVerifier:
             },
             signature_method="HMAC-SHA1",
             access_key_id=params["AccessKeyId"],
+            nonce=params["SignatureNonce"],
         )
 
     def _check_access_key(self, access_key_id: str) -> None:

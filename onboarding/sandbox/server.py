@@ -55,6 +55,7 @@ class RecordedCall:
     # The client's address and port: equal ports mean a reused connection.
     peer: str = ""
     user_agent: str = ""
+    nonce: str = ""
 
 
 class RateLimiter:
@@ -350,6 +351,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         record.action = call.action
         record.params = call.params
         record.signature_method = call.signature_method
+        record.nonce = call.nonce
 
         if not call.action:
             raise RpcError(400, "MissingAction", "Action is mandatory.")

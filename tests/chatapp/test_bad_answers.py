@@ -17,14 +17,27 @@ ANSWERS = {
     "list": (200, {"Content-Type": "application/json"}, b"[1, 2]"),
     "nocode": (200, {"Content-Type": "application/json"}, b'{"RequestId": "r"}'),
     "nodata": (200, {}, b'{"RequestId": "r", "Code": "OK"}'),
-    "badexpire": (
+    "html429": (429, {"Content-Type": "text/html"}, b"<h1>Too Many</h1>"),
+    "truncatedsecret": (
+        200,
+        {"Content-Type": "application/json"},
+        b'{"Code": "OK", "Data": {"AccessKeyId": "STS.a", "AccessKeySecret": '
+        b'"sts-secret-value", "SecurityToken": "sts-token-value',
+    ),
+}
+for _name, _expire in [
+    ("badexpire", '"soon"'),
+    ("hugeexpire", "1e20"),
+    ("negativeexpire", "-1e15"),
+    ("infexpire", "1e400"),
+]:
+    ANSWERS[_name] = (
         200,
         {},
         b'{"Code": "OK", "Data": {"AccessKeyId": "a", "AccessKeySecret": "b", '
         b'"SecurityToken": "c", "BucketName": "d", "Dir": "e", "EndPoint": "f", '
-        b'"Expire": "soon"}}',
-    ),
-}
+        b'"Expire": ' + _expire.encode() + b"}}",
+    )
 
 
 class BadServer(BaseHTTPRequestHandler):
@@ -113,10 +126,28 @@ def test_an_answer_without_a_code_is_not_a_success(bad_server, make_client):
     assert error.http_status == 200
 
 
-@pytest.mark.parametrize("scenario", ["nodata", "badexpire"])
-def test_an_authorization_without_usable_data_is_retryable(
+@pytest.mark.parametrize(
+    "scenario", ["nodata", "badexpire", "hugeexpire", "negativeexpire", "infexpire"]
+)
+def test_an_authorization_without_usable_data_is_unexpected(
     bad_server, make_client, scenario
 ):
     error = answer(bad_server, make_client, scenario, submit=False)
 
-    assert (error.code, error.kind) == ("InvalidResponse", ErrorKind.RETRYABLE)
+    assert (error.code, error.kind) == ("InvalidResponse", ErrorKind.UNEXPECTED)
+    assert "upload authorization" in error.message
+
+
+def test_a_truncated_authorization_keeps_its_secrets_out_of_the_record(
+    bad_server, make_client
+):
+    error = answer(bad_server, make_client, "truncatedsecret", submit=False)
+
+    recorded = str(error.call.response)
+    assert "sts-secret-value" not in recorded
+    assert "sts-token-value" not in recorded
+    assert error.call.response["length"] > 0
+
+
+def test_a_non_json_429_is_retryable(bad_server, make_client):
+    assert answer(bad_server, make_client, "html429").kind == ErrorKind.RETRYABLE

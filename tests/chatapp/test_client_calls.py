@@ -1,10 +1,12 @@
 """The client against the sandbox, over real HTTP, on the happy path."""
 
 import io
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 
 from onboarding.chatapp import ChatAppClient, ChatAppConfig
 from onboarding.chatapp.client import expiry_time, with_scheme
+from onboarding.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 from tests import documents
 from tests.chatapp.conftest import terms, upload
 
@@ -50,15 +52,28 @@ def test_the_upload_reports_its_key_and_crc(client):
     assert uploaded.call.response["crc64"].isdigit()
 
 
-def test_it_streams_the_upload_from_an_open_file(client, sandbox, tmp_path):
+def test_it_streams_the_upload_from_an_open_file(sandbox_process, tmp_path):
+    size = 8 * 1024 * 1024
     path = tmp_path / "agreement.pdf"
-    path.write_bytes(documents.padded_pdf(2 * 1024 * 1024))
+    path.write_bytes(documents.padded_pdf(size))
+    client = ChatAppClient(
+        ChatAppConfig(
+            DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, endpoint=sandbox_process
+        )
+    )
     auth = client.get_upload_authorization("1").authorization
 
-    with path.open("rb") as handle:
-        uploaded = client.upload_agreement(auth, file=handle, file_name="big.pdf")
+    # The sandbox runs in its own process, so only the client is traced.
+    tracemalloc.start()
+    try:
+        with path.open("rb") as handle:
+            uploaded = client.upload_agreement(auth, file=handle, file_name="big.pdf")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
 
-    assert sandbox.objects.get(auth.bucket, uploaded.key).size == 2 * 1024 * 1024
+    assert uploaded.call.request["size"] == size
+    assert peak < 2 * 1024 * 1024
 
 
 def test_every_attempt_has_a_fresh_nonce_and_reuses_the_connection(client, sandbox):
@@ -67,6 +82,8 @@ def test_every_attempt_has_a_fresh_nonce_and_reuses_the_connection(client, sandb
 
     calls = sandbox.calls()
     assert [call.code for call in calls] == ["OK", "OK", "OK"]
+    assert len({call.nonce for call in calls}) == 3
+    assert all(len(call.nonce) >= 32 for call in calls)
     assert len({call.peer for call in calls}) == 1
 
 

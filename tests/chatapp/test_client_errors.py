@@ -6,6 +6,7 @@ import time
 from dataclasses import replace
 
 import pytest
+import requests
 
 from onboarding.chatapp import ChatAppError, ErrorKind
 from onboarding.sandbox import Sandbox
@@ -206,3 +207,46 @@ def test_after_a_successful_upload_the_submit_succeeds(client):
     upload(client, "293483938849493")
 
     assert client.submit_customer_terms(terms()).call.outcome == "ok"
+
+
+def test_a_failed_tls_handshake_was_never_sent_so_it_is_retryable(make_client, sandbox):
+    # The sandbox speaks plain HTTP: a TLS client fails its handshake.
+    client = make_client(endpoint=sandbox.url.replace("http://", "https://"))
+
+    error = submit_error(client, "1")
+
+    assert (error.code, error.kind) == ("ConnectionFailed", ErrorKind.RETRYABLE)
+
+
+def test_a_session_given_with_retries_still_makes_each_call_once(sandbox):
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    from onboarding.chatapp import ChatAppClient, ChatAppConfig
+    from onboarding.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
+
+    session = requests.Session()
+    session.mount(
+        "http://", HTTPAdapter(max_retries=Retry(total=3, allowed_methods=None))
+    )
+    client = ChatAppClient(
+        ChatAppConfig(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, endpoint=sandbox.url),
+        session=session,
+    )
+
+    error = submit_error(client, "fail-drop-1")
+
+    assert error.code == "ConnectionLost"
+    assert len(sandbox.calls("SubmitIsvCustomerTerms")) == 1
+
+
+def test_an_upload_sends_the_whole_file_wherever_the_handle_stands(client, sandbox):
+    content = documents.padded_pdf(100_000)
+    handle = io.BytesIO(content)
+    handle.seek(65_536)
+    auth = client.get_upload_authorization("1").authorization
+
+    uploaded = client.upload_agreement(auth, file=handle, file_name="a.pdf")
+
+    assert sandbox.objects.read(auth.bucket, uploaded.key) == content
+    assert uploaded.call.request["size"] == 100_000
