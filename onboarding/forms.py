@@ -245,3 +245,36 @@ class SubmissionForm(forms.ModelForm):
                 code="form_token",
             ),
         )
+
+
+class SubmissionFixForm(SubmissionForm):
+    """A failed submission's terms, corrected by its submitter.
+
+    The agreement may stay as it is; a new file replaces it.
+    """
+
+    FIELDS = SubmissionForm.Meta.fields[:-1]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["form_token"]
+        del self.fields["confirm_duplicate"]
+        self.fields["agreement"].required = False
+        self.fields["agreement"].label = _("Replace the signed agreement (PDF)")
+        self.fields["agreement"].help_text = _(
+            "Leave empty to keep the agreement already sent; choose a PDF of at "
+            "most %(limit)s to replace it."
+        ) % {"limit": filesizeformat(settings.AGREEMENT_MAX_BYTES)}
+        self.helper.layout = Layout(*self.FIELDS, "agreement")
+
+    def clean_agreement(self):
+        if not self.cleaned_data.get("agreement"):
+            return None
+        return super().clean_agreement()
+
+    def clean(self):
+        # A fix keeps its space ID's history; no duplicate confirmation.
+        return forms.ModelForm.clean(self)
+
+    def changed_terms(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}

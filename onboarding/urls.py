@@ -9,4 +9,11 @@ urlpatterns = [
     path("new/", views.SubmissionCreateView.as_view(), name="submission_create"),
     path("<uuid:pk>/", views.SubmissionDetailView.as_view(), name="submission_detail"),
     path("<uuid:pk>/agreement/", views.agreement_download, name="agreement_download"),
+    path("<uuid:pk>/live/", views.submission_live, name="submission_live"),
+    path("<uuid:pk>/fix/", views.SubmissionFixView.as_view(), name="submission_fix"),
+    path(
+        "<uuid:pk>/send-again/",
+        views.submission_send_again,
+        name="submission_send_again",
+    ),
 ]

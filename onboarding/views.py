@@ -3,18 +3,24 @@ import uuid
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView
 
-from onboarding.forms import SubmissionForm
-from onboarding.models import Submission
+from onboarding.forms import SubmissionFixForm, SubmissionForm
+from onboarding.models import FixableBy, Submission
 from onboarding.selectors import (
     status_counts_of,
     submission_for_form_token,
     submissions_of,
 )
-from onboarding.services import submission_create
+from onboarding.services import (
+    NotReprocessable,
+    submission_create,
+    submission_reprocess,
+    submission_resubmit,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +101,92 @@ class SubmissionDetailView(DetailView):
 
     def get_queryset(self):
         return submissions_of(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        return {**context, **live_context(self.object)}
+
+
+class SubmissionFixView(FormView):
+    """Let the submitter correct a submission that failed on their data."""
+
+    template_name = "onboarding/submission_fix.html"
+    form_class = SubmissionFixForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.submission = get_object_or_404(
+            submissions_of(request.user), pk=kwargs["pk"]
+        )
+        if not can_fix(self.submission):
+            messages.info(request, _("This submission cannot be changed now."))
+            return redirect(self.submission)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {
+            name: getattr(self.submission, name) for name in SubmissionFixForm.FIELDS
+        }
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "submission": self.submission}
+
+    def form_valid(self, form: SubmissionFixForm) -> HttpResponse:
+        try:
+            submission_resubmit(
+                submission=self.submission,
+                actor=self.request.user,
+                fields=form.changed_terms(),
+                agreement=form.cleaned_data["agreement"],
+            )
+        except NotReprocessable as refusal:
+            messages.error(self.request, str(refusal))
+        else:
+            messages.success(self.request, _("Corrected and queued again."))
+        return redirect(self.submission)
+
+
+@require_POST
+def submission_send_again(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    submission = get_object_or_404(submissions_of(request.user), pk=pk)
+    try:
+        submission_reprocess(
+            submission=submission,
+            actor=request.user,
+            reason=_("Sent again by its submitter."),
+        )
+    except NotReprocessable as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Queued again."))
+    return redirect(submission)
+
+
+def submission_live(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """The part of the submission page that changes while it is processed."""
+    submission = get_object_or_404(submissions_of(request.user), pk=pk)
+    return render(
+        request,
+        "onboarding/_submission_live.html",
+        live_context(submission),
+    )
+
+
+def can_fix(submission: Submission) -> bool:
+    return (
+        submission.status == Submission.Status.FAILED
+        and submission.fixable_by == FixableBy.SUBMITTER
+    )
+
+
+def live_context(submission: Submission) -> dict:
+    return {
+        "submission": submission,
+        "api_calls": submission.api_calls.order_by("-started_at"),
+        "events": submission.events.select_related("actor").order_by("-at"),
+        "can_fix": can_fix(submission),
+        "can_send_again": submission.status == Submission.Status.FAILED
+        and submission.fixable_by == FixableBy.SUPPORT,
+    }
 
 
 def agreement_download(request: HttpRequest, pk: uuid.UUID) -> FileResponse:

@@ -146,7 +146,9 @@ def submission_resubmit(
 
     A replaced agreement is stored and uploaded anew; the history stays.
     """
-    changes = dict(fields)
+    # The upload folder depends on the space ID, and the file may be new:
+    # upload again in any case rather than trust the earlier object.
+    changes = {**fields, "oss_key": "", "uploaded_at": None}
     new_file_name = None
     if agreement is not None:
         info = inspect_agreement(agreement, max_bytes=settings.AGREEMENT_MAX_BYTES)
@@ -160,11 +162,12 @@ def submission_resubmit(
             agreement_size=info.size,
             agreement_sha256=info.sha256,
             isv_terms="",
-            oss_key="",
-            uploaded_at=None,
         )
 
-    old_file_name = submission.agreement.name
+    # The stored name, whatever a form may have set on the instance meanwhile.
+    old_file_name = Submission.objects.values_list("agreement", flat=True).get(
+        pk=submission.pk
+    )
     try:
         _requeue(
             submission,

@@ -2,7 +2,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.models import Submission
+from onboarding.models import ApiCall, Submission
 
 register = template.Library()
 
@@ -43,3 +43,21 @@ def status_badge(status: str) -> str:
 @register.filter
 def status_explanation(status: str) -> str:
     return EXPLANATIONS.get(status, "")
+
+
+OUTCOME_STYLES = {
+    "ok": "text-bg-success",
+    "pending": "text-bg-secondary",
+    "retryable": "text-bg-warning",
+    "unknown_outcome": "text-bg-warning",
+    "submitter": "text-bg-danger",
+    "account": "text-bg-danger",
+    "unexpected": "text-bg-danger",
+}
+
+
+@register.simple_tag
+def call_outcome_badge(outcome: str) -> str:
+    label = dict(ApiCall.Outcome.choices).get(outcome, outcome)
+    style = OUTCOME_STYLES.get(outcome, "text-bg-light")
+    return format_html('<span class="badge {}">{}</span>', style, label)

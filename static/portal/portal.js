@@ -59,7 +59,36 @@ function makeSearchable(select) {
   });
 }
 
+// A part of the page marked data-refresh reloads itself from data-live-url
+// every so many milliseconds, until the server sends it without the mark.
+function keepFresh(element) {
+  const delay = Number(element.dataset.refresh);
+  window.setTimeout(async () => {
+    try {
+      const response = await fetch(element.dataset.liveUrl, {
+        headers: { "X-Requested-With": "fetch" },
+        credentials: "same-origin",
+      });
+      if (!response.ok) {
+        throw new Error(`HTTP ${response.status}`);
+      }
+      const holder = document.createElement("div");
+      holder.innerHTML = await response.text();
+      const fresh = holder.firstElementChild;
+      element.replaceWith(fresh);
+      if (fresh.dataset.refresh) {
+        keepFresh(fresh);
+      }
+    } catch {
+      // A lost connection or a signed-out session: try again a little later.
+      element.dataset.refresh = String(Math.min(delay * 2, 30000));
+      keepFresh(element);
+    }
+  }, delay);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-refresh]").forEach(keepFresh);
   document.querySelectorAll("form[data-submit-once]").forEach(guardDoubleSubmit);
   document.querySelectorAll("select[data-searchable]").forEach(makeSearchable);
 });

@@ -3,9 +3,17 @@ import time
 import pytest
 from django.utils import timezone
 
+from onboarding.management.commands import db_worker
 from onboarding.management.commands.db_worker import PortalWorker
 from onboarding.models import Submission
 from onboarding.services import client as client_module
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection(monkeypatch):
+    # A worker closes stale connections between tasks; in a test that would
+    # close the connection holding the test's own transaction.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
 
 @pytest.fixture(autouse=True)

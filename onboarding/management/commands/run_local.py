@@ -10,8 +10,9 @@ from django.core.management.base import BaseCommand, CommandParser
 
 class Command(BaseCommand):
     help = (
-        "Run the portal on this machine: the web server and, in sandbox mode, the "
-        "local ChatApp sandbox, each as its own process. Ctrl-C stops them all."
+        "Run the portal on this machine: the web server, a worker and, in sandbox "
+        "mode, the local ChatApp sandbox, each as its own process. Ctrl-C stops "
+        "them all."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,6 +36,7 @@ class Command(BaseCommand):
                 str(settings.SANDBOX_PORT),
             ]
         commands["web"] = [*manage, "runserver", f"127.0.0.1:{options['port']}"]
+        commands["worker"] = [*manage, "db_worker"]
 
         stop = threading.Event()
         for signal_number in (signal.SIGINT, signal.SIGTERM):
