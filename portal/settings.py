@@ -38,9 +38,11 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_countries",
+    # Before django_tasks_db, so that the portal's db_worker command, which
+    # adds recovery of stranded submissions, is the one manage.py runs.
+    "onboarding",
     "django_tasks",
     "django_tasks_db",
-    "onboarding",
 ]
 
 MIDDLEWARE = [
@@ -200,7 +202,9 @@ CHATAPP_MAX_ATTEMPTS = env_int("CHATAPP_MAX_ATTEMPTS", 10, minimum=1)
 # submission back to the queue instead.
 CHATAPP_MAX_SLOT_WAIT = env_float("CHATAPP_MAX_SLOT_WAIT", 5.0)
 # How long a worker holds a submission before it is presumed dead.
-PIPELINE_LEASE_SECONDS = env_int("PIPELINE_LEASE_SECONDS", 180, minimum=30)
+PIPELINE_LEASE_SECONDS = env_int("PIPELINE_LEASE_SECONDS", 180, minimum=5)
+# How often each worker looks for submissions a dead worker left behind.
+PIPELINE_RECOVERY_SECONDS = env_float("PIPELINE_RECOVERY_SECONDS", 30.0)
 # After an account-level refusal, how long before one trial submission.
 PIPELINE_COOL_OFF_SECONDS = env_int("PIPELINE_COOL_OFF_SECONDS", 900, minimum=1)
 

@@ -359,6 +359,7 @@ def submissions_recover(*, grace_seconds: float = 60) -> dict[str, int]:
                 kind="recovered",
                 message="The worker processing it stopped; it was queued again.",
             )
+            enqueue_processing(submission.pk)
         logger.warning(
             "Submission %s was held by a worker that stopped; queued again",
             submission.pk,

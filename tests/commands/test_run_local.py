@@ -94,3 +94,9 @@ def test_when_one_process_dies_the_others_are_stopped(tmp_path):
     assert "The sandbox process stopped; stopping the rest." in output
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", web_port)) != 0
+
+
+def test_manage_py_runs_the_portals_worker():
+    from django.core.management import get_commands
+
+    assert get_commands()["db_worker"] == "onboarding"

@@ -7,6 +7,7 @@ behind (see services.submissions_recover), so nothing waits for a person.
 import logging
 import time
 
+from django.conf import settings
 from django.db import close_old_connections
 from django.db.utils import OperationalError
 from django_tasks_db.management.commands import db_worker
@@ -17,9 +18,6 @@ from onboarding import services
 
 logger = logging.getLogger(__name__)
 
-# How often a worker looks for stranded submissions, in seconds.
-RECOVERY_INTERVAL = 30.0
-
 
 class PortalWorker(db_worker.Worker):
     def run(self) -> None:
@@ -29,7 +27,7 @@ class PortalWorker(db_worker.Worker):
             close_old_connections()
             if time.monotonic() >= next_recovery:
                 self.recover()
-                next_recovery = time.monotonic() + RECOVERY_INTERVAL
+                next_recovery = time.monotonic() + settings.PIPELINE_RECOVERY_SECONDS
 
             task_result, asked = self.next_task()
             if task_result is not None:
