@@ -101,6 +101,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests get a file too, not Django's default in-memory database: workers
+    # in threads then lock and wait exactly as they do in production.
+    DEFAULT_SQLITE_PATH.parent.mkdir(exist_ok=True)
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(DEFAULT_SQLITE_PATH.parent / "test.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

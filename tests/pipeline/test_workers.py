@@ -21,12 +21,14 @@ def test_two_workers_racing_for_one_submission_process_it_once(
 ):
     submission = create(staff, pdf_upload)
     start = threading.Barrier(2)
-    outcomes = []
+    outcomes, errors = [], []
 
     def worker():
         try:
             start.wait()
             outcomes.append(submission_process(submission_id=submission.pk))
+        except Exception as error:
+            errors.append(error)
         finally:
             # Each thread has its own connection; leave none open behind.
             connections.close_all()
@@ -37,6 +39,7 @@ def test_two_workers_racing_for_one_submission_process_it_once(
     for thread in threads:
         thread.join()
 
+    assert errors == []
     assert sorted(outcomes) == ["accepted", "skipped"]
     submission.refresh_from_db()
     assert submission.attempts == 1
