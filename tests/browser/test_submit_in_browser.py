@@ -99,3 +99,46 @@ def test_a_rejected_form_keeps_what_was_typed(browser, live_server, staff, tmp_p
     ).first_selected_option.text == ("Singapore")
     assert "choose it again" in browser.find_element(By.ID, "error_1_id_agreement").text
     assert not Submission.objects.exists()
+
+
+def test_the_submission_page_follows_processing_without_a_reload(
+    browser, live_server, staff, tmp_path, settings, sandbox
+):
+    from onboarding.services import client as client_module
+    from onboarding.services import submission_process
+
+    settings.CHATAPP_ENDPOINT = sandbox.url
+    client_module.chatapp_client.cache_clear()
+    agreement = tmp_path / "agreement.pdf"
+    agreement.write_bytes(documents.minimal_pdf())
+    sign_in(browser, live_server)
+    browser.get(live_server.url + "/submissions/new/")
+    fill(browser, "cust_space_id", "293483938849493")
+    fill(browser, "company_name", "Nusantara Kopi PT")
+    fill(browser, "office_address", "Jl. Sudirman 1, Jakarta")
+    fill(browser, "contact_email", "legal@nusantara-kopi.example")
+    Select(browser.find_element(By.NAME, "country")).select_by_value("ID")
+    fill(browser, "business_description", "Order updates.")
+    browser.find_element(By.NAME, "agreement").send_keys(str(agreement))
+    submit_form(browser)
+    WebDriverWait(browser, 10).until(
+        expected_conditions.text_to_be_present_in_element(
+            (By.ID, "submission-status"), "Queued"
+        )
+    )
+    # A reload would wipe this mark.
+    browser.execute_script("window.pageMark = 'still the same page'")
+
+    submission_process(submission_id=Submission.objects.get().pk)
+
+    # No reload: the page asks for its live part every few seconds.
+    WebDriverWait(browser, 15).until(
+        expected_conditions.text_to_be_present_in_element(
+            (By.ID, "submission-status"), "Accepted"
+        )
+    )
+    assert browser.execute_script("return window.pageMark") == "still the same page"
+    history = browser.find_element(By.ID, "history").text
+    assert "SubmitIsvCustomerTerms" in history
+    assert "Succeeded" in history
+    client_module.chatapp_client.cache_clear()

@@ -105,3 +105,32 @@ def test_a_failed_insert_removes_the_file_it_wrote(
         create(staff, pdf_upload)
 
     assert files_in(private_media_root) == []
+
+
+def test_processing_is_queued_in_the_same_transaction(staff, pdf_upload):
+    from django_tasks_db.models import DBTaskResult
+
+    submission, _ = create(staff, pdf_upload)
+
+    [task] = DBTaskResult.objects.all()
+    assert task.task_path == "onboarding.tasks.process_submission"
+    assert task.args_kwargs["args"] == [str(submission.pk)]
+
+
+def test_a_rolled_back_submission_leaves_no_task(staff, pdf_upload, monkeypatch):
+    from django_tasks_db.models import DBTaskResult
+
+    from onboarding.services import scheduling
+
+    def enqueue_then_crash(submission_id, at=None):
+        real_enqueue(submission_id, at=at)
+        raise OperationalError("the process died after queueing")
+
+    real_enqueue = scheduling.enqueue_processing
+    monkeypatch.setattr(submissions, "enqueue_processing", enqueue_then_crash)
+
+    with pytest.raises(OperationalError):
+        create(staff, pdf_upload)
+
+    assert not Submission.objects.exists()
+    assert not DBTaskResult.objects.exists()
