@@ -74,6 +74,9 @@ class Submission(models.Model):
     # A worker holds a submission until this time; past it, the worker is
     # presumed dead and the submission is picked up again.
     lease_expires_at = models.DateTimeField(_("lease expires"), null=True, blank=True)
+    # Which claim holds the submission: a worker whose lease ran out and was
+    # replaced finds its token gone and changes nothing more.
+    claim = models.UUIDField(_("claim"), null=True, blank=True, editable=False)
     last_enqueued_at = models.DateTimeField(_("last queued"), null=True, blank=True)
     isv_terms = models.CharField(_("file name in OSS"), max_length=128, blank=True)
     oss_key = models.CharField(_("OSS object key"), max_length=1023, blank=True)
@@ -137,6 +140,7 @@ class ApiCall(models.Model):
         SUBMITTER = "submitter", _("Failed, the submitter can fix it")
         ACCOUNT = "account", _("Failed, the account must be fixed")
         UNKNOWN_OUTCOME = "unknown_outcome", _("Outcome unknown")
+        NOT_SENT = "not_sent", _("Not sent: no turn within the rate limit")
         UNEXPECTED = "unexpected", _("Failed unexpectedly")
 
     submission = models.ForeignKey(

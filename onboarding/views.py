@@ -148,6 +148,10 @@ class SubmissionFixView(FormView):
 @require_POST
 def submission_send_again(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     submission = get_object_or_404(submissions_of(request.user), pk=pk)
+    if can_fix(submission):
+        # Sent as it is, it would fail the same way: it needs the fix first.
+        messages.info(request, _("Correct this submission first, then resubmit."))
+        return redirect("onboarding:submission_fix", pk=submission.pk)
     try:
         submission_reprocess(
             submission=submission,

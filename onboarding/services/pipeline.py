@@ -70,7 +70,7 @@ def gate(*, submission_id) -> datetime | None:
     now = timezone.now()
     if state.cool_off_until and now < state.cool_off_until:
         return state.cool_off_until
-    if state.trial_submission_id == submission_id:
+    if str(state.trial_submission_id) == str(submission_id):
         return None
 
     # One trial at a time; a trial whose worker died is replaced.
@@ -86,10 +86,21 @@ def gate(*, submission_id) -> datetime | None:
     return now + timedelta(seconds=TRIAL_POLL_SECONDS)
 
 
+def release_trial(*, submission_id) -> None:
+    """Free the trial slot if this submission held it but did not run."""
+    PipelineState.objects.filter(pk=1, trial_submission_id=submission_id).update(
+        trial_submission=None, trial_started_at=None
+    )
+
+
+# Trial outcomes that prove Alibaba answered without refusing the account.
+PROOF_OF_HEALTH = {"accepted", "failed"}
+
+
 def trial_finished(*, submission_id, outcome: str) -> None:
-    """After a trial: resume unless the account was refused again."""
+    """After a trial: resume only on proof that the account works again."""
     state = PipelineState.current()
-    if not state.paused or state.trial_submission_id != submission_id:
+    if not state.paused or str(state.trial_submission_id) != str(submission_id):
         return
 
     if outcome == "paused":
@@ -101,6 +112,10 @@ def trial_finished(*, submission_id, outcome: str) -> None:
             trial_started_at=None,
         )
         logger.error("The trial submission %s was refused too", submission_id)
+        return
+    if outcome not in PROOF_OF_HEALTH:
+        # No verdict (a 503, a timeout, no turn): let another trial go.
+        release_trial(submission_id=submission_id)
         return
     resume(actor=None, reason="A trial submission went through.")
 

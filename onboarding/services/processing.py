@@ -7,13 +7,15 @@ stored before it is made and completed after.
 
 import logging
 import random
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from onboarding import explanations
@@ -35,7 +37,7 @@ from onboarding.services.client import (
     forget_authorization,
     remember_authorization,
 )
-from onboarding.services.ratelimit import SlotTooFar, hold_back, wait_for_slot
+from onboarding.services.ratelimit import NoSlot, hold_back, wait_for_slot
 from onboarding.services.scheduling import enqueue_processing
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,26 @@ T = TypeVar("T")
 
 THROTTLING_CODES = {"Throttling", "Throttling.User", "Throttling.Api"}
 THROTTLING_CODES |= {"System.LimitControl"}
+
+
+class LeaseLost(Exception):
+    """Another worker holds the submission now; this one must stop."""
+
+
+def _lease_end():
+    # Leases are timed by the database's clock, like recovery that reads them,
+    # so machines whose clocks disagree still agree on who holds what.
+    return ExpressionWrapper(
+        Now() + timedelta(seconds=settings.PIPELINE_LEASE_SECONDS),
+        output_field=DateTimeField(),
+    )
+
+
+def _held(submission: Submission):
+    """The submission's row, as long as this claim still holds it."""
+    return Submission.objects.filter(
+        pk=submission.pk, status=Status.PROCESSING, claim=submission.claim
+    )
 
 
 def retry_delay(attempt: int) -> float:
@@ -58,6 +80,7 @@ def retry_delay(attempt: int) -> float:
 
 def submission_process(*, submission_id) -> str:
     """Take one submission as far as it can go now; return what happened."""
+    submission_id = uuid.UUID(str(submission_id))
     held_until = pipeline.gate(submission_id=submission_id)
     if held_until is not None:
         _postpone(submission_id, held_until)
@@ -65,14 +88,22 @@ def submission_process(*, submission_id) -> str:
 
     submission = _claim(submission_id)
     if submission is None:
+        pipeline.release_trial(submission_id=submission_id)
         return "skipped"
 
     try:
         _send(submission)
     except ChatAppError as error:
         outcome = _handle_failure(submission, error)
-    except SlotTooFar as busy:
+    except NoSlot as busy:
         outcome = _release(submission, busy.wait_seconds)
+    except LeaseLost:
+        logger.warning(
+            "Submission %s: this worker's hold expired and another took over; "
+            "it stops here",
+            submission.pk,
+        )
+        outcome = "lease lost"
     except Exception:
         logger.exception("Submission %s failed inside the portal", submission.pk)
         outcome = _handle_failure(
@@ -91,37 +122,36 @@ def submission_process(*, submission_id) -> str:
 
 
 def _claim(submission_id) -> Submission | None:
-    now = timezone.now()
+    claim = uuid.uuid4()
     claimed = Submission.objects.filter(
         pk=submission_id,
         status__in=[Status.QUEUED, Status.RETRYING],
-        next_attempt_at__lte=now,
+        next_attempt_at__lte=timezone.now(),
     ).update(
         status=Status.PROCESSING,
+        claim=claim,
         attempts=F("attempts") + 1,
-        lease_expires_at=now + timedelta(seconds=settings.PIPELINE_LEASE_SECONDS),
-        updated_at=now,
+        lease_expires_at=_lease_end(),
+        updated_at=timezone.now(),
     )
     if not claimed:
         return None
     return Submission.objects.get(pk=submission_id)
 
 
-def _extend_lease(submission: Submission) -> None:
-    expires = timezone.now() + timedelta(seconds=settings.PIPELINE_LEASE_SECONDS)
-    Submission.objects.filter(pk=submission.pk, status=Status.PROCESSING).update(
-        lease_expires_at=expires
-    )
+def _renew_lease(submission: Submission) -> None:
+    if not _held(submission).update(lease_expires_at=_lease_end()):
+        raise LeaseLost
 
 
 def _send(submission: Submission) -> None:
     client = chatapp_client()
     if submission.uploaded_at is None:
         authorization = _authorization(submission)
+        _renew_lease(submission)
         _upload(submission, authorization)
 
-    _extend_lease(submission)
-    wait_for_slot(SUBMIT)
+    _renew_lease(submission)
     terms = CustomerTerms(
         cust_space_id=submission.cust_space_id,
         cust_name=submission.company_name,
@@ -131,13 +161,19 @@ def _send(submission: Submission) -> None:
         business_desc=submission.business_description,
         isv_terms=submission.isv_terms,
     )
-    _recorded(submission, SUBMIT, lambda: client.submit_customer_terms(terms))
+    _recorded(
+        submission,
+        SUBMIT,
+        lambda: client.submit_customer_terms(terms),
+        rate_limited=True,
+    )
 
     now = timezone.now()
-    Submission.objects.filter(pk=submission.pk, status=Status.PROCESSING).update(
+    _held(submission).update(
         status=Status.ACCEPTED,
         accepted_at=now,
         lease_expires_at=None,
+        claim=None,
         last_error_code="",
         failure_reason="",
         fixable_by="",
@@ -150,11 +186,11 @@ def _authorization(submission: Submission) -> UploadAuthorization:
     if authorization is not None:
         return authorization
 
-    wait_for_slot(AUTHORIZE)
     result = _recorded(
         submission,
         AUTHORIZE,
         lambda: chatapp_client().get_upload_authorization(submission.cust_space_id),
+        rate_limited=True,
     )
     remember_authorization(submission.cust_space_id, result.authorization)
     return result.authorization
@@ -166,9 +202,8 @@ def _upload(submission: Submission, authorization: UploadAuthorization) -> None:
         submission.isv_terms = agreement_object_name(
             submission.agreement_name, submission.pk.hex[:12]
         )
-        Submission.objects.filter(pk=submission.pk).update(
-            isv_terms=submission.isv_terms
-        )
+        if not _held(submission).update(isv_terms=submission.isv_terms):
+            raise LeaseLost
 
     with submission.agreement.open("rb") as agreement:
         result = _recorded(
@@ -180,13 +215,24 @@ def _upload(submission: Submission, authorization: UploadAuthorization) -> None:
         )
     submission.oss_key = result.key
     submission.uploaded_at = timezone.now()
-    Submission.objects.filter(pk=submission.pk).update(
+    if not _held(submission).update(
         oss_key=submission.oss_key, uploaded_at=submission.uploaded_at
-    )
+    ):
+        raise LeaseLost
 
 
-def _recorded(submission: Submission, action: str, call: Callable[[], T]) -> T:
-    """Make one call, with its row written before and completed after."""
+def _recorded(
+    submission: Submission,
+    action: str,
+    call: Callable[[], T],
+    *,
+    rate_limited: bool = False,
+) -> T:
+    """Make one call, with its row written before and completed after.
+
+    A rate-limited call takes its turn after the row is written, so nothing
+    stands between the turn and the call.
+    """
     row = ApiCall.objects.create(
         submission=submission,
         attempt=submission.attempts,
@@ -194,36 +240,51 @@ def _recorded(submission: Submission, action: str, call: Callable[[], T]) -> T:
         request={"cust_space_id": submission.cust_space_id},
     )
     try:
+        if rate_limited:
+            wait_for_slot(action)
         result = call()
+    except NoSlot as busy:
+        _finish(row, outcome=ApiCall.Outcome.NOT_SENT, message=str(busy))
+        raise
     except ChatAppError as error:
         _complete(row, error.call)
         raise
     except Exception as error:
-        row.finished_at = timezone.now()
-        row.outcome = ApiCall.Outcome.UNEXPECTED
-        row.message = f"The portal failed before an answer came: {type(error).__name__}"
-        row.save()
+        _finish(
+            row,
+            outcome=ApiCall.Outcome.UNEXPECTED,
+            message=f"The portal failed before an answer came: {type(error).__name__}",
+        )
         raise
     _complete(row, result.call)
     return result
 
 
+def _finish(row: ApiCall, **fields) -> None:
+    # Only a row still waiting for its answer is completed: if recovery
+    # already wrote that the outcome is unknown, that record stands.
+    ApiCall.objects.filter(pk=row.pk, outcome=ApiCall.Outcome.PENDING).update(
+        finished_at=timezone.now(), **fields
+    )
+
+
 def _complete(row: ApiCall, record) -> None:
     if record is None:
-        row.outcome = ApiCall.Outcome.UNEXPECTED
-    else:
-        row.started_at = record.started_at
-        row.duration_ms = record.duration_ms
-        row.http_status = record.http_status
-        row.code = record.code
-        row.message = record.message
-        row.request_id = record.request_id
-        row.access_denied_detail = record.access_denied_detail
-        row.request = record.request
-        row.response = record.response
-        row.outcome = str(record.outcome or ApiCall.Outcome.UNEXPECTED)
-    row.finished_at = timezone.now()
-    row.save()
+        _finish(row, outcome=ApiCall.Outcome.UNEXPECTED)
+        return
+    _finish(
+        row,
+        started_at=record.started_at,
+        duration_ms=record.duration_ms,
+        http_status=record.http_status,
+        code=record.code,
+        message=record.message,
+        request_id=record.request_id,
+        access_denied_detail=record.access_denied_detail,
+        request=record.request,
+        response=record.response,
+        outcome=str(record.outcome or ApiCall.Outcome.UNEXPECTED),
+    )
 
 
 def _handle_failure(submission: Submission, error: ChatAppError) -> str:
@@ -234,7 +295,15 @@ def _handle_failure(submission: Submission, error: ChatAppError) -> str:
 
     if error.kind == ErrorKind.ACCOUNT:
         until = pipeline.pause(error=error, submission=submission)
-        _retry_at(submission, error, until, reason=explanations.account_reason(error))
+        # A refusal of the account says nothing about this submission: it
+        # does not use up one of its attempts.
+        _retry_at(
+            submission,
+            error,
+            until,
+            reason=explanations.account_reason(error),
+            counted=False,
+        )
         return "paused"
 
     if error.retryable:
@@ -265,14 +334,16 @@ def _handle_failure(submission: Submission, error: ChatAppError) -> str:
     return "failed"
 
 
-def _retry_at(submission, error: ChatAppError, when, *, reason: str = "") -> None:
+def _retry_at(
+    submission, error: ChatAppError, when, *, reason: str = "", counted: bool = True
+) -> None:
     with transaction.atomic():
-        moved = Submission.objects.filter(
-            pk=submission.pk, status=Status.PROCESSING
-        ).update(
+        moved = _held(submission).update(
             status=Status.RETRYING,
             next_attempt_at=when,
             lease_expires_at=None,
+            claim=None,
+            attempts=F("attempts") if counted else F("attempts") - 1,
             last_error_code=error.code,
             failure_reason=reason,
             updated_at=timezone.now(),
@@ -288,9 +359,10 @@ def _fail(submission, error: ChatAppError, reason: str, fixable_by: str) -> None
         error.code,
         fixable_by,
     )
-    Submission.objects.filter(pk=submission.pk, status=Status.PROCESSING).update(
+    _held(submission).update(
         status=Status.FAILED,
         lease_expires_at=None,
+        claim=None,
         last_error_code=error.code,
         failure_reason=reason,
         fixable_by=fixable_by,
@@ -302,14 +374,13 @@ def _release(submission: Submission, wait_seconds: float) -> str:
     """Give the submission back: the rate limit has no slot soon enough."""
     when = timezone.now() + timedelta(seconds=wait_seconds)
     with transaction.atomic():
-        released = Submission.objects.filter(
-            pk=submission.pk, status=Status.PROCESSING
-        ).update(
+        released = _held(submission).update(
             status=Status.QUEUED if submission.attempts == 1 else Status.RETRYING,
             # Waiting for a turn is not a failed attempt.
             attempts=F("attempts") - 1,
             next_attempt_at=when,
             lease_expires_at=None,
+            claim=None,
         )
         if released:
             enqueue_processing(submission.pk, at=when)
@@ -330,52 +401,97 @@ def _postpone(submission_id, until) -> None:
 def submissions_recover(*, grace_seconds: float = 60) -> dict[str, int]:
     """Pick up what a dead worker or a lost task left behind.
 
-    Submissions whose worker stopped holding them go back to waiting; due
-    submissions that no task has picked up for a while are queued again.
+    Submissions whose worker stopped holding them go back to waiting (or fail,
+    once their attempts are used up); due submissions whose task is gone are
+    queued again.
     """
-    now = timezone.now()
     counts = {"stale": 0, "requeued": 0}
-
     for submission in Submission.objects.filter(
-        status=Status.PROCESSING, lease_expires_at__lt=now
+        status=Status.PROCESSING, lease_expires_at__lt=Now()
     ):
-        with transaction.atomic():
-            moved = Submission.objects.filter(
-                pk=submission.pk,
-                status=Status.PROCESSING,
-                lease_expires_at__lt=now,
-            ).update(status=Status.RETRYING, next_attempt_at=now, lease_expires_at=None)
-            if not moved:
-                continue
-            # A call that never got its answer written may or may not have
-            # reached Alibaba.
-            submission.api_calls.filter(outcome=ApiCall.Outcome.PENDING).update(
-                outcome=ApiCall.Outcome.UNKNOWN_OUTCOME,
-                message="The worker stopped before the answer was recorded.",
-                finished_at=now,
-            )
-            SubmissionEvent.objects.create(
-                submission=submission,
-                kind="recovered",
-                message="The worker processing it stopped; it was queued again.",
-            )
-            enqueue_processing(submission.pk)
-        logger.warning(
-            "Submission %s was held by a worker that stopped; queued again",
-            submission.pk,
-        )
-        counts["stale"] += 1
+        if _recover_stale(submission):
+            counts["stale"] += 1
 
     if pipeline.is_paused():
         return counts
+    now = timezone.now()
     stranded = Submission.objects.filter(
         status__in=[Status.QUEUED, Status.RETRYING], next_attempt_at__lte=now
     ).filter(
         Q(last_enqueued_at__isnull=True)
         | Q(last_enqueued_at__lt=now - timedelta(seconds=grace_seconds))
     )
+    waiting_tasks = _submissions_with_waiting_tasks()
     for submission_id in stranded.values_list("pk", flat=True)[:500]:
+        if str(submission_id) in waiting_tasks:
+            continue
         with transaction.atomic():
             enqueue_processing(submission_id)
         counts["requeued"] += 1
     return counts
+
+
+def _recover_stale(submission: Submission) -> bool:
+    exhausted = submission.attempts >= settings.CHATAPP_MAX_ATTEMPTS
+    now = timezone.now()
+    with transaction.atomic():
+        stale = Submission.objects.filter(
+            pk=submission.pk, claim=submission.claim, lease_expires_at__lt=Now()
+        )
+        if exhausted:
+            moved = stale.update(
+                status=Status.FAILED,
+                lease_expires_at=None,
+                claim=None,
+                failure_reason=explanations.retries_exhausted(
+                    ChatAppError("", kind=ErrorKind.RETRYABLE, code="WorkerStopped")
+                ),
+                fixable_by=FixableBy.SUPPORT,
+                last_error_code="WorkerStopped",
+                updated_at=now,
+            )
+        else:
+            moved = stale.update(
+                status=Status.RETRYING,
+                next_attempt_at=now,
+                lease_expires_at=None,
+                claim=None,
+                updated_at=now,
+            )
+        if not moved:
+            return False
+        # A call that never got its answer written may or may not have
+        # reached Alibaba.
+        submission.api_calls.filter(outcome=ApiCall.Outcome.PENDING).update(
+            outcome=ApiCall.Outcome.UNKNOWN_OUTCOME,
+            message="The worker stopped before the answer was recorded.",
+            finished_at=now,
+        )
+        SubmissionEvent.objects.create(
+            submission=submission,
+            kind="recovered",
+            message="The worker processing it stopped; "
+            + ("its attempts were used up." if exhausted else "it was queued again."),
+        )
+        if not exhausted:
+            enqueue_processing(submission.pk)
+    logger.warning(
+        "Submission %s was held by a worker that stopped; %s",
+        submission.pk,
+        "failed, attempts used up" if exhausted else "queued again",
+    )
+    return True
+
+
+def _submissions_with_waiting_tasks() -> set[str]:
+    """Ids of submissions that already have a task waiting or running."""
+    from django_tasks_db.models import DBTaskResult
+
+    # A task marked running long ago belongs to a worker that died.
+    recent = timezone.now() - timedelta(seconds=settings.PIPELINE_LEASE_SECONDS)
+    rows = (
+        DBTaskResult.objects.filter(task_path="onboarding.tasks.process_submission")
+        .filter(Q(status="READY") | Q(status="RUNNING", started_at__gt=recent))
+        .values_list("args_kwargs", flat=True)
+    )
+    return {str(row["args"][0]) for row in rows if row.get("args")}

@@ -21,12 +21,29 @@ from onboarding.models import RateLimit
 SPACING_MARGIN = 1.10
 
 
-class SlotTooFar(Exception):
-    """The next free slot is further away than a worker should wait."""
+# A call may leave at most this late after its slot. Later than that, it could
+# share a one-second window with the calls of the next slots, so it is not made.
+LATE_TOLERANCE_SECONDS = 0.05
 
-    def __init__(self, wait_seconds: float):
-        super().__init__(f"the next free slot is {wait_seconds:.1f} seconds away")
+
+class NoSlot(Exception):
+    """No turn to call now: the next one is too far, or this one was missed."""
+
+    def __init__(self, wait_seconds: float, reason: str):
+        super().__init__(reason)
         self.wait_seconds = wait_seconds
+
+
+class SlotTooFar(NoSlot):
+    def __init__(self, wait_seconds: float):
+        super().__init__(
+            wait_seconds, f"the next free slot is {wait_seconds:.1f} seconds away"
+        )
+
+
+class SlotMissed(NoSlot):
+    def __init__(self, late_seconds: float):
+        super().__init__(0.0, f"the slot was missed by {late_seconds:.3f} seconds")
 
 
 def spacing(per_second: int) -> timedelta:
@@ -48,7 +65,7 @@ def reserve_slot(action: str, *, per_second: int, max_wait: float) -> float:
     Raise SlotTooFar, reserving nothing, when that moment is more than
     `max_wait` seconds away.
     """
-    RateLimit.objects.get_or_create(action=action)
+    RateLimit.objects.get_or_create(action=action, defaults={"next_slot_at": Now()})
     with transaction.atomic():
         slot, now = _next_free(action)
         wait = (slot - now).total_seconds()
@@ -61,19 +78,31 @@ def reserve_slot(action: str, *, per_second: int, max_wait: float) -> float:
 
 
 def wait_for_slot(action: str) -> None:
-    """Block until this process may call `action`, within the shared limit."""
+    """Block until this process may call `action`, within the shared limit.
+
+    Call it right before the call, with nothing in between: raise SlotTooFar
+    when the turn is too far away and SlotMissed when it was missed (say, the
+    reservation itself waited for a lock), and then make no call.
+    """
+    asked = time.monotonic()
     wait = reserve_slot(
         action,
         per_second=settings.CHATAPP_RATE_LIMIT,
         max_wait=settings.CHATAPP_MAX_SLOT_WAIT,
     )
-    if wait > 0:
-        time.sleep(wait)
+    # The database measured the wait from when the reservation started.
+    due = asked + wait
+    remaining = due - time.monotonic()
+    if remaining > 0:
+        time.sleep(remaining)
+    late = time.monotonic() - due
+    if late > LATE_TOLERANCE_SECONDS:
+        raise SlotMissed(late)
 
 
 def hold_back(action: str, seconds: float) -> None:
     """Keep every worker from calling `action` for a while after throttling."""
-    RateLimit.objects.get_or_create(action=action)
+    RateLimit.objects.get_or_create(action=action, defaults={"next_slot_at": Now()})
     with transaction.atomic():
         slot, _ = _next_free(action)
         RateLimit.objects.filter(pk=action).update(

@@ -69,12 +69,17 @@ function keepFresh(element) {
         headers: { "X-Requested-With": "fetch" },
         credentials: "same-origin",
       });
-      if (!response.ok) {
+      // A signed-out session is redirected to the sign-in page: that is no
+      // fresh copy of this part of the page.
+      if (!response.ok || response.redirected) {
         throw new Error(`HTTP ${response.status}`);
       }
       const holder = document.createElement("div");
       holder.innerHTML = await response.text();
       const fresh = holder.firstElementChild;
+      if (!fresh || fresh.id !== element.id) {
+        throw new Error("unexpected answer");
+      }
       element.replaceWith(fresh);
       if (fresh.dataset.refresh) {
         keepFresh(fresh);

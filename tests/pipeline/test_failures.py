@@ -184,3 +184,62 @@ def test_calls_never_stay_pending(staff, pdf_upload):
     drain()
 
     assert not ApiCall.objects.filter(outcome="pending").exists()
+
+
+def test_a_trial_without_a_verdict_keeps_the_pause(staff, pdf_upload):
+    first = create(staff, pdf_upload, "flaky-ram-293483938849493")
+    drain()
+    # The account is fine again, but the trial meets a passing server error.
+    Submission.objects.filter(pk=first.pk).update(
+        cust_space_id="flaky-503-293483938849493", next_attempt_at=timezone.now()
+    )
+    PipelineState.objects.filter(pk=1).update(
+        cool_off_until=timezone.now() - timedelta(seconds=1)
+    )
+
+    outcome = submission_process(submission_id=str(first.pk))
+
+    state = PipelineState.current()
+    assert outcome == "retrying"
+    assert state.paused
+    assert state.trial_submission_id is None
+
+
+def test_a_pause_does_not_use_up_attempts(staff, pdf_upload):
+    submission = create(staff, pdf_upload, "fail-ram-293483938849493")
+
+    drain()
+
+    submission.refresh_from_db()
+    assert submission.attempts == 0
+    assert submission.status == Status.RETRYING
+
+
+def test_no_sts_secret_reaches_the_database_or_the_logs(
+    staff, pdf_upload, sandbox, caplog
+):
+    import logging
+
+    from django.core import serializers
+
+    from onboarding.models import ApiCall
+
+    caplog.set_level(logging.DEBUG)
+    for space_id in ("293483938849493", "flaky-expiredtoken-1", "flaky-503-2"):
+        create(staff, pdf_upload, space_id)
+
+    drain()
+
+    secrets = [
+        value
+        for credential in sandbox.credentials._credentials.values()
+        for value in (credential.access_key_secret, credential.security_token)
+    ]
+    assert len(secrets) >= 6
+    dump = serializers.serialize(
+        "json", [*ApiCall.objects.all(), *Submission.objects.all()]
+    )
+    logs = "\n".join(record.getMessage() for record in caplog.records)
+    for secret in secrets:
+        assert secret not in dump
+        assert secret not in logs

@@ -219,3 +219,36 @@ def test_the_command_lists_accepted_ones_as_refused(make_submission):
 
     assert "only failed ones are sent again" in out.getvalue()
     assert "1 refused" in out.getvalue()
+
+
+def test_the_command_filters_by_end_date(make_submission):
+    old = timezone.now() - timedelta(days=10)
+    make_submission(status=Status.FAILED, created_at=old)
+    make_submission(status=Status.FAILED)
+    out = io.StringIO()
+
+    call_command(
+        "reprocess_submissions",
+        "--until",
+        (timezone.now() - timedelta(days=5)).date().isoformat(),
+        stdout=out,
+    )
+
+    assert Submission.objects.filter(status=Status.QUEUED).count() == 1
+    assert Submission.objects.get(status=Status.QUEUED).created_at == old
+
+
+def test_send_again_leads_a_submitter_fixable_failure_to_the_fix(
+    staff_client, staff, pdf_upload
+):
+    submission = failed_for_submitter(staff, pdf_upload)
+
+    response = staff_client.post(
+        reverse("onboarding:submission_send_again", args=[submission.pk])
+    )
+
+    assert response["Location"] == reverse(
+        "onboarding:submission_fix", args=[submission.pk]
+    )
+    submission.refresh_from_db()
+    assert submission.status == Status.FAILED

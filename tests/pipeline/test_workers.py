@@ -99,3 +99,27 @@ def test_a_live_lease_is_left_alone(staff, pdf_upload):
     assert submissions_recover() == {"stale": 0, "requeued": 0}
     submission.refresh_from_db()
     assert submission.status == Status.PROCESSING
+
+
+@pytest.mark.django_db
+def test_a_worker_that_lost_its_hold_changes_nothing_more(
+    staff, pdf_upload, sandbox, monkeypatch
+):
+    from onboarding.services import processing
+
+    submission = create(staff, pdf_upload)
+    real_upload = processing._upload
+
+    def upload_then_lose_the_hold(submission, authorization):
+        real_upload(submission, authorization)
+        # Meanwhile recovery gave the submission to another worker.
+        Submission.objects.filter(pk=submission.pk).update(claim=None)
+
+    monkeypatch.setattr(processing, "_upload", upload_then_lose_the_hold)
+
+    outcome = submission_process(submission_id=submission.pk)
+
+    assert outcome == "lease lost"
+    assert sandbox.calls("SubmitIsvCustomerTerms") == []
+    submission.refresh_from_db()
+    assert submission.status == Status.PROCESSING

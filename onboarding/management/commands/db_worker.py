@@ -9,7 +9,7 @@ import time
 
 from django.conf import settings
 from django.db import close_old_connections
-from django.db.utils import OperationalError
+from django.db.utils import InterfaceError, OperationalError
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
@@ -29,7 +29,15 @@ class PortalWorker(db_worker.Worker):
                 self.recover()
                 next_recovery = time.monotonic() + settings.PIPELINE_RECOVERY_SECONDS
 
-            task_result, asked = self.next_task()
+            try:
+                task_result, asked = self.next_task()
+            except (OperationalError, InterfaceError):
+                # The database went away (a restart, a network blip): wait,
+                # reconnect and carry on rather than leave no worker running.
+                logger.exception("The database is unreachable; retrying shortly")
+                close_old_connections()
+                time.sleep(max(self.interval, 2.0))
+                continue
             if task_result is not None:
                 self.run_task(task_result)
             elif self.batch and asked:
