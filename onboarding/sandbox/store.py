@@ -108,7 +108,9 @@ class ObjectStore:
         md5 = hashlib.md5()  # noqa: S324  OSS's ETag is an MD5, not a security check.
         crc = 0
         size = 0
-        handle = tempfile.NamedTemporaryFile(dir=self.scratch, delete=False)  # noqa: SIM115
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115  (closed below)
+            dir=self.scratch, delete=False
+        )
         try:
             with handle:
                 for chunk in chunks:

@@ -74,20 +74,26 @@ def test_staff_submit_an_agreement_and_see_it_listed(
     assert "Queued" in row.text
 
 
+def fill_in_the_form(browser, live_server, agreement, *, email: str, country: str):
+    browser.get(live_server.url + "/submissions/new/")
+    fill(browser, "cust_space_id", "293483938849493")
+    fill(browser, "company_name", "Nusantara Kopi PT")
+    fill(browser, "office_address", "Jl. Sudirman 1, Jakarta")
+    fill(browser, "contact_email", email)
+    Select(browser.find_element(By.NAME, "country")).select_by_value(country)
+    fill(browser, "business_description", "Order updates.")
+    browser.find_element(By.NAME, "agreement").send_keys(str(agreement))
+    submit_form(browser)
+
+
 def test_a_rejected_form_keeps_what_was_typed(browser, live_server, staff, tmp_path):
     agreement = tmp_path / "agreement.pdf"
     agreement.write_bytes(documents.minimal_pdf())
 
     sign_in(browser, live_server)
-    browser.get(live_server.url + "/submissions/new/")
-    fill(browser, "cust_space_id", "293483938849493")
-    fill(browser, "company_name", "Nusantara Kopi PT")
-    fill(browser, "office_address", "Jl. Sudirman 1, Jakarta")
-    fill(browser, "contact_email", "not-an-address")
-    Select(browser.find_element(By.NAME, "country")).select_by_value("SG")
-    fill(browser, "business_description", "Order updates.")
-    browser.find_element(By.NAME, "agreement").send_keys(str(agreement))
-    submit_form(browser)
+    fill_in_the_form(
+        browser, live_server, agreement, email="not-an-address", country="SG"
+    )
 
     error = browser.find_element(By.ID, "error_1_id_contact_email")
     assert "valid email" in error.text
@@ -112,15 +118,13 @@ def test_the_submission_page_follows_processing_without_a_reload(
     agreement = tmp_path / "agreement.pdf"
     agreement.write_bytes(documents.minimal_pdf())
     sign_in(browser, live_server)
-    browser.get(live_server.url + "/submissions/new/")
-    fill(browser, "cust_space_id", "293483938849493")
-    fill(browser, "company_name", "Nusantara Kopi PT")
-    fill(browser, "office_address", "Jl. Sudirman 1, Jakarta")
-    fill(browser, "contact_email", "legal@nusantara-kopi.example")
-    Select(browser.find_element(By.NAME, "country")).select_by_value("ID")
-    fill(browser, "business_description", "Order updates.")
-    browser.find_element(By.NAME, "agreement").send_keys(str(agreement))
-    submit_form(browser)
+    fill_in_the_form(
+        browser,
+        live_server,
+        agreement,
+        email="legal@nusantara-kopi.example",
+        country="ID",
+    )
     WebDriverWait(browser, 10).until(
         expected_conditions.text_to_be_present_in_element(
             (By.ID, "submission-status"), "Queued"
