@@ -23,7 +23,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from onboarding.chatapp import signing
 from onboarding.chatapp.errors import ChatAppError, ErrorKind, classify
-from onboarding.chatapp.records import CallRecord, redact
+from onboarding.chatapp.records import REDACTED, CallRecord, redact
 
 
 class _OnlyWarnings(logging.Filter):
@@ -220,6 +220,13 @@ class ChatAppClient:
                 http_status=call.http_status,
                 call=call,
             ) from None
+        # The temporary key's id names the credentials too: keep it out of the
+        # record along with their secret and token.
+        recorded_data = (
+            call.response.get("Data") if isinstance(call.response, dict) else None
+        )
+        if isinstance(recorded_data, dict) and "AccessKeyId" in recorded_data:
+            recorded_data["AccessKeyId"] = REDACTED
         return AuthorizationResult(authorization=authorization, call=call)
 
     def submit_customer_terms(self, terms: CustomerTerms) -> SubmitResult:

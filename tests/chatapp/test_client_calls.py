@@ -39,6 +39,7 @@ def test_each_call_reports_what_the_pipeline_stores(client):
     assert call.duration_ms > 0
     assert abs(call.started_at - datetime.now(UTC)) < timedelta(seconds=5)
     assert call.request["CustSpaceId"] == "293483938849493"
+    assert call.response["Data"]["AccessKeyId"] == "[redacted]"
     assert call.response["Data"]["AccessKeySecret"] == "[redacted]"
     assert call.response["Data"]["SecurityToken"] == "[redacted]"
 

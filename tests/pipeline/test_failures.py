@@ -233,9 +233,13 @@ def test_no_sts_secret_reaches_the_database_or_the_logs(
     secrets = [
         value
         for credential in sandbox.credentials._credentials.values()
-        for value in (credential.access_key_secret, credential.security_token)
+        for value in (
+            credential.access_key_id,
+            credential.access_key_secret,
+            credential.security_token,
+        )
     ]
-    assert len(secrets) >= 6
+    assert len(secrets) >= 9
     dump = serializers.serialize(
         "json", [*ApiCall.objects.all(), *Submission.objects.all()]
     )
