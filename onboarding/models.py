@@ -104,6 +104,11 @@ class Submission(models.Model):
         verbose_name = _("submission")
         verbose_name_plural = _("submissions")
         ordering = ["-created_at"]
+        permissions = [
+            ("reprocess_submission", _("Can send failed submissions again")),
+            ("export_submission", _("Can export submissions")),
+            ("resume_pipeline", _("Can lift the pause of processing")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["submitted_by", "form_token"],

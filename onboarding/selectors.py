@@ -13,6 +13,17 @@ def submissions_of(user: AbstractBaseUser) -> QuerySet[Submission]:
     return Submission.objects.filter(submitted_by=user).order_by("-created_at")
 
 
+def agreements_visible_to(user: AbstractBaseUser) -> QuerySet[Submission]:
+    """Submissions whose agreement the user may download.
+
+    Their own, and every one for those who review submissions (the Support and
+    Reviewers roles, and superusers).
+    """
+    if user.has_perm("onboarding.view_submission"):
+        return Submission.objects.all()
+    return submissions_of(user)
+
+
 def status_counts_of(user: AbstractBaseUser) -> dict[str, int]:
     rows = (
         Submission.objects.filter(submitted_by=user)

@@ -11,6 +11,7 @@ from django.views.generic import DetailView, FormView, ListView
 from onboarding.forms import SubmissionFixForm, SubmissionForm
 from onboarding.models import FixableBy, Submission
 from onboarding.selectors import (
+    agreements_visible_to,
     status_counts_of,
     submission_for_form_token,
     submissions_of,
@@ -194,7 +195,7 @@ def live_context(submission: Submission) -> dict:
 
 
 def agreement_download(request: HttpRequest, pk: uuid.UUID) -> FileResponse:
-    submission = get_object_or_404(submissions_of(request.user), pk=pk)
+    submission = get_object_or_404(agreements_visible_to(request.user), pk=pk)
     try:
         agreement = submission.agreement.open("rb")
     except FileNotFoundError:

@@ -81,6 +81,26 @@ def administrator_client(client, administrator):
     return client
 
 
+def make_role_member(username: str, role: str):
+    from django.contrib.auth.models import Group
+
+    user = make_user(username, is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def support(db):
+    """Sam works in support: reprocesses failures, reads every submission."""
+    return make_role_member("sam", "Support")
+
+
+@pytest.fixture
+def reviewer(db):
+    """Rita reviews submissions and their calls, and changes nothing."""
+    return make_role_member("rita", "Reviewers")
+
+
 @pytest.fixture
 def staff_client(client, staff):
     client.force_login(staff)
