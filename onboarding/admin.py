@@ -1,9 +1,19 @@
-from django.contrib import admin
-from django.urls import reverse
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from onboarding.models import ApiCall, Submission, SubmissionEvent
+from onboarding import services
+from onboarding.exports import submissions_csv
+from onboarding.models import ApiCall, PipelineState, Submission, SubmissionEvent
 from onboarding.templatetags.submissions import status_badge
 
 
@@ -82,9 +92,12 @@ class SubmissionAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
     inlines = [ApiCallInline, SubmissionEventInline]
+    actions = ["reprocess_selected", "export_csv"]
+    change_list_template = "admin/onboarding/submission/change_list.html"
+    change_form_template = "admin/onboarding/submission/change_form.html"
     fieldsets = [
         (
-            _("Customer's terms"),
+            gettext_lazy("Customer's terms"),
             {
                 "fields": [
                     "cust_space_id",
@@ -97,7 +110,7 @@ class SubmissionAdmin(admin.ModelAdmin):
             },
         ),
         (
-            _("Agreement"),
+            gettext_lazy("Agreement"),
             {
                 "fields": [
                     "agreement_download",
@@ -110,7 +123,7 @@ class SubmissionAdmin(admin.ModelAdmin):
             },
         ),
         (
-            _("Processing"),
+            gettext_lazy("Processing"),
             {
                 "fields": [
                     "status",
@@ -132,11 +145,11 @@ class SubmissionAdmin(admin.ModelAdmin):
         field for fieldset in fieldsets for field in fieldset[1]["fields"]
     ]
 
-    @admin.display(description=_("status"), ordering="status")
+    @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_column(self, submission: Submission) -> str:
         return status_badge(submission.status)
 
-    @admin.display(description=_("agreement"))
+    @admin.display(description=gettext_lazy("agreement"))
     def agreement_download(self, submission: Submission) -> str:
         url = reverse("onboarding:agreement_download", args=[submission.pk])
         return format_html('<a href="{}">{}</a>', url, submission.agreement_name)
@@ -151,3 +164,142 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return request.user.is_superuser
+
+    # Permissions for the actions
+
+    def has_reprocess_permission(self, request) -> bool:
+        return request.user.has_perm("onboarding.reprocess_submission")
+
+    def has_export_permission(self, request) -> bool:
+        return request.user.has_perm("onboarding.export_submission")
+
+    # Reprocessing: one confirmation page for a selection or a single one
+
+    @admin.action(
+        description=gettext_lazy("Reprocess selected failed submissions"),
+        permissions=["reprocess"],
+    )
+    def reprocess_selected(self, request, queryset):
+        if request.POST.get("confirm") == "yes":
+            self.reprocess(request, queryset)
+            return None
+        return self.reprocess_confirmation(
+            request, queryset, action="reprocess_selected"
+        )
+
+    def reprocess_one(self, request, object_id):
+        if not self.has_reprocess_permission(request):
+            raise PermissionDenied
+        submission = get_object_or_404(Submission, pk=object_id)
+        queryset = Submission.objects.filter(pk=submission.pk)
+        change_url = reverse("admin:onboarding_submission_change", args=[object_id])
+        if request.method == "POST" and request.POST.get("confirm") == "yes":
+            self.reprocess(request, queryset)
+            return HttpResponseRedirect(change_url)
+        return self.reprocess_confirmation(request, queryset, action=None)
+
+    def reprocess(self, request, queryset) -> None:
+        reason = request.POST.get("reason", "").strip()
+        queued, refused = services.submissions_reprocess(
+            submissions=queryset,
+            actor=request.user,
+            reason=reason or _("Reprocessed from the admin."),
+        )
+        self.message_user(
+            request,
+            _("Queued %(queued)s submissions again; %(refused)s had changed and "
+              "were left as they were.") % {"queued": queued, "refused": refused},
+            messages.SUCCESS if queued else messages.WARNING,
+        )  # fmt: skip
+
+    def reprocess_confirmation(self, request, queryset, *, action):
+        plan = services.reprocess_plan(queryset)
+        seconds = plan.seconds_at_rate_limit(settings.CHATAPP_RATE_LIMIT)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Reprocess submissions"),
+            "plan": plan,
+            "seconds": round(seconds),
+            "action": action,
+            "selected": queryset.values_list("pk", flat=True),
+            "paused": services.is_paused(),
+        }
+        return TemplateResponse(
+            request, "admin/onboarding/submission/reprocess_confirmation.html", context
+        )
+
+    # Export
+
+    @admin.action(
+        description=gettext_lazy("Export selected submissions to CSV"),
+        permissions=["export"],
+    )
+    def export_csv(self, request, queryset):
+        queryset = queryset.select_related("submitted_by").order_by("-created_at")
+        body = submissions_csv(queryset)
+        SubmissionEvent.objects.bulk_create(
+            SubmissionEvent(
+                submission_id=submission_id,
+                kind="exported",
+                actor=request.user,
+                message=_("Exported to CSV."),
+            )
+            for submission_id in queryset.values_list("pk", flat=True)
+        )
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        response["Content-Disposition"] = (
+            f'attachment; filename="submissions-{stamp}.csv"'
+        )
+        return response
+
+    # The pause of processing, shown and lifted from the list
+
+    def resume_pipeline(self, request):
+        if not request.user.has_perm("onboarding.resume_pipeline"):
+            raise PermissionDenied
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            self.message_user(
+                request, _("Say what was fixed to lift the pause."), messages.ERROR
+            )
+        else:
+            queued = services.pipeline_resume(actor=request.user, reason=reason)
+            self.message_user(
+                request,
+                _("Processing resumed; %(count)s submissions queued.")
+                % {"count": queued},
+            )
+        return HttpResponseRedirect(reverse("admin:onboarding_submission_changelist"))
+
+    def changelist_view(self, request, extra_context=None):
+        state = PipelineState.current()
+        extra_context = {
+            **(extra_context or {}),
+            "pipeline": state,
+            "can_resume": request.user.has_perm("onboarding.resume_pipeline"),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_reprocess": self.has_reprocess_permission(request),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        return [
+            path(
+                "pipeline/resume/",
+                self.admin_site.admin_view(require_POST(self.resume_pipeline)),
+                name="onboarding_pipeline_resume",
+            ),
+            path(
+                "<path:object_id>/reprocess/",
+                self.admin_site.admin_view(self.reprocess_one),
+                name="onboarding_submission_reprocess",
+            ),
+            *super().get_urls(),
+        ]

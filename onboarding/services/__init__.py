@@ -6,19 +6,25 @@ from onboarding.services.pipeline import resume as pipeline_resume
 from onboarding.services.processing import submission_process, submissions_recover
 from onboarding.services.submissions import (
     NotReprocessable,
+    ReprocessPlan,
+    reprocess_plan,
     submission_create,
     submission_reprocess,
     submission_resubmit,
+    submissions_reprocess,
 )
 
 __all__ = [
     "NotReprocessable",
+    "ReprocessPlan",
     "chatapp_client",
     "is_paused",
     "pipeline_resume",
+    "reprocess_plan",
     "submission_create",
     "submission_process",
     "submission_reprocess",
     "submission_resubmit",
     "submissions_recover",
+    "submissions_reprocess",
 ]

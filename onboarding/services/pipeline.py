@@ -139,6 +139,15 @@ def resume(*, actor: AbstractBaseUser | None, reason: str) -> int:
             ).values_list("pk", flat=True)
         )
         Submission.objects.filter(pk__in=waiting).update(next_attempt_at=now)
+        SubmissionEvent.objects.bulk_create(
+            SubmissionEvent(
+                submission_id=submission_id,
+                kind="resumed",
+                actor=actor,
+                message=f"Processing resumed: {reason}",
+            )
+            for submission_id in waiting
+        )
         for submission_id in waiting:
             enqueue_processing(submission_id)
     logger.warning(

@@ -1,6 +1,8 @@
 """Storing submissions and sending them again."""
 
 import uuid
+from collections import Counter
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -11,6 +13,7 @@ from django.utils import timezone
 from onboarding.agreements import inspect_agreement
 from onboarding.models import Submission, SubmissionEvent
 from onboarding.selectors import submission_for_form_token
+from onboarding.services.ratelimit import SPACING_MARGIN
 from onboarding.services.scheduling import enqueue_processing
 
 
@@ -183,3 +186,63 @@ def submission_resubmit(
     if new_file_name:
         storage = submission.agreement.storage
         transaction.on_commit(lambda: storage.delete(old_file_name))
+
+
+@dataclass(frozen=True)
+class ReprocessPlan:
+    """What reprocessing a selection would do, before anyone confirms it."""
+
+    to_queue: dict[str, int]
+    skipped: dict[str, int]
+    submission_ids: list
+
+    @property
+    def count(self) -> int:
+        return sum(self.to_queue.values())
+
+    def seconds_at_rate_limit(self, per_second: int) -> float:
+        # One submit call each, spaced as the rate limiter spaces them.
+        return self.count * SPACING_MARGIN / per_second
+
+
+SKIP_REASONS = {
+    Submission.Status.ACCEPTED: "accepted already",
+    Submission.Status.QUEUED: "waiting in the queue already",
+    Submission.Status.RETRYING: "waiting to retry already",
+    Submission.Status.PROCESSING: "being processed",
+}
+
+
+def reprocess_plan(submissions) -> ReprocessPlan:
+    """Count, per error code, what would be queued again and what skipped."""
+    to_queue: Counter[str] = Counter()
+    skipped: Counter[str] = Counter()
+    ids = []
+    for submission_id, status, code in submissions.values_list(
+        "pk", "status", "last_error_code"
+    ):
+        if status == Submission.Status.FAILED:
+            to_queue[code or "(no code)"] += 1
+            ids.append(submission_id)
+        else:
+            skipped[SKIP_REASONS.get(status, status)] += 1
+    return ReprocessPlan(
+        to_queue=dict(sorted(to_queue.items())),
+        skipped=dict(sorted(skipped.items())),
+        submission_ids=ids,
+    )
+
+
+def submissions_reprocess(
+    *, submissions, actor: AbstractBaseUser | None, reason: str = ""
+) -> tuple[int, int]:
+    """Queue the failed ones of a selection again; return (queued, refused)."""
+    queued = refused = 0
+    for submission in submissions.filter(status=Submission.Status.FAILED):
+        try:
+            submission_reprocess(submission=submission, actor=actor, reason=reason)
+        except NotReprocessable:
+            refused += 1
+        else:
+            queued += 1
+    return queued, refused

@@ -139,6 +139,7 @@ def test_the_list_costs_the_same_queries_for_10_and_200_rows(
     client.force_login(administrator)
     for _ in range(10):
         make_submission()
+    count_list_queries(client)  # the first visit creates the pipeline's state row
     few = count_list_queries(client)
     for _ in range(190):
         make_submission()
