@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from onboarding import services
+from onboarding.charts import daily_outcomes_svg
 from onboarding.exports import submissions_csv
 from onboarding.models import ApiCall, PipelineState, Submission, SubmissionEvent
+from onboarding.selectors import daily_outcomes, review_summary
 from onboarding.templatetags.submissions import status_badge
 
 
@@ -82,6 +84,8 @@ class SubmissionAdmin(admin.ModelAdmin):
         "submitted_by",
     ]
     show_facets = admin.ShowFacets.ALWAYS
+    # Counting a large table on every page is slow; the filtered count is enough.
+    show_full_result_count = False
     list_select_related = ["submitted_by"]
     search_fields = [
         "company_name",
@@ -279,6 +283,8 @@ class SubmissionAdmin(admin.ModelAdmin):
             **(extra_context or {}),
             "pipeline": state,
             "can_resume": request.user.has_perm("onboarding.resume_pipeline"),
+            "summary": review_summary(),
+            "chart": daily_outcomes_svg(daily_outcomes(30)),
         }
         return super().changelist_view(request, extra_context)
 

@@ -1,9 +1,13 @@
 """Read-only queries shared by views, forms and commands."""
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from onboarding.models import Submission
 
@@ -49,3 +53,58 @@ def accepted_submission_for_space(cust_space_id: str) -> Submission | None:
         .order_by("-created_at")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    failed_for_submitter: int
+    failed_for_support: int
+    waiting_to_retry: int
+    oldest_waiting_since: datetime | None
+
+
+def review_summary() -> ReviewSummary:
+    """The counts a reviewer should see first, in one query."""
+    Status = Submission.Status
+    waiting = Q(status__in=[Status.QUEUED, Status.RETRYING])
+    counts = Submission.objects.aggregate(
+        failed_for_submitter=Count(
+            "pk", filter=Q(status=Status.FAILED, fixable_by="submitter")
+        ),
+        failed_for_support=Count(
+            "pk", filter=Q(status=Status.FAILED) & ~Q(fixable_by="submitter")
+        ),
+        waiting_to_retry=Count("pk", filter=Q(status=Status.RETRYING)),
+        oldest_waiting_since=Min("created_at", filter=waiting),
+    )
+    return ReviewSummary(**counts)
+
+
+def daily_outcomes(days: int = 30) -> list[dict]:
+    """Submissions created on each of the last `days` days, by outcome."""
+    Status = Submission.Status
+    today = timezone.localdate()
+    first = today - timedelta(days=days - 1)
+    rows = (
+        Submission.objects.filter(created_at__date__gte=first)
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(
+            accepted=Count("pk", filter=Q(status=Status.ACCEPTED)),
+            failed=Count("pk", filter=Q(status=Status.FAILED)),
+            in_progress=Count(
+                "pk", filter=~Q(status__in=[Status.ACCEPTED, Status.FAILED])
+            ),
+        )
+        .order_by()
+    )
+    by_day = {row["day"]: row for row in rows}
+    return [
+        {
+            "day": day,
+            "accepted": by_day.get(day, {}).get("accepted", 0),
+            "failed": by_day.get(day, {}).get("failed", 0),
+            "in_progress": by_day.get(day, {}).get("in_progress", 0),
+        }
+        for day in (first + timedelta(days=n) for n in range(days))
+    ]

@@ -1,0 +1,80 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from onboarding.charts import daily_outcomes_svg
+from onboarding.models import Submission
+from onboarding.selectors import daily_outcomes, review_summary
+
+pytestmark = pytest.mark.django_db
+
+Status = Submission.Status
+
+
+def test_the_summary_counts_what_needs_attention(make_submission):
+    now = timezone.now()
+    make_submission(status=Status.FAILED, fixable_by="submitter")
+    make_submission(status=Status.FAILED, fixable_by="support")
+    make_submission(status=Status.FAILED, fixable_by="support")
+    make_submission(status=Status.RETRYING, created_at=now - timedelta(hours=3))
+    make_submission(status=Status.QUEUED, created_at=now - timedelta(hours=1))
+    make_submission(status=Status.ACCEPTED, created_at=now - timedelta(days=2))
+
+    summary = review_summary()
+
+    assert (summary.failed_for_submitter, summary.failed_for_support) == (1, 2)
+    assert summary.waiting_to_retry == 1
+    assert abs(summary.oldest_waiting_since - (now - timedelta(hours=3))) < timedelta(
+        seconds=1
+    )
+
+
+def test_daily_outcomes_cover_thirty_days_by_outcome(make_submission):
+    now = timezone.now()
+    make_submission(status=Status.ACCEPTED, created_at=now)
+    make_submission(status=Status.FAILED, created_at=now)
+    make_submission(status=Status.ACCEPTED, created_at=now - timedelta(days=3))
+    make_submission(status=Status.ACCEPTED, created_at=now - timedelta(days=40))
+
+    days = daily_outcomes(30)
+
+    assert len(days) == 30
+    assert days[-1]["day"] == timezone.localdate()
+    assert (days[-1]["accepted"], days[-1]["failed"]) == (1, 1)
+    assert days[-4]["accepted"] == 1
+    assert sum(day["accepted"] for day in days) == 2
+
+
+def test_the_chart_is_an_svg_with_a_bar_per_count():
+    today = timezone.localdate()
+    days = [
+        {
+            "day": today - timedelta(days=1),
+            "accepted": 2,
+            "failed": 0,
+            "in_progress": 0,
+        },
+        {"day": today, "accepted": 1, "failed": 1, "in_progress": 1},
+    ]
+
+    svg = str(daily_outcomes_svg(days))
+
+    assert svg.startswith("<svg")
+    assert svg.count("<rect") == 4
+    assert "2 accepted" in svg
+    assert "<script" not in svg
+
+
+def test_the_list_shows_the_summary_and_chart(client, support, make_submission):
+    make_submission(status=Status.FAILED, fixable_by="submitter")
+    client.force_login(support)
+
+    page = client.get(
+        reverse("admin:onboarding_submission_changelist")
+    ).content.decode()
+
+    assert 'id="review-summary"' in page
+    assert "<strong>1</strong> failed, the submitter can fix" in page
+    assert '<svg class="daily-outcomes"' in page
