@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_countries.fields import Country
 
 from onboarding import services
 from onboarding.charts import daily_outcomes_svg
@@ -17,6 +18,29 @@ from onboarding.exports import submissions_csv
 from onboarding.models import ApiCall, PipelineState, Submission, SubmissionEvent
 from onboarding.selectors import daily_outcomes, review_summary
 from onboarding.templatetags.submissions import status_badge
+
+
+class CountryFilter(admin.SimpleListFilter):
+    """Only the countries that submissions name, by name, not all 249."""
+
+    title = gettext_lazy("country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = (
+            Submission.objects.order_by("country")
+            .values_list("country", flat=True)
+            .distinct()
+        )
+        return sorted(
+            ((code, Country(code=code).name) for code in codes),
+            key=lambda choice: str(choice[1]),
+        )
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(country=self.value())
+        return queryset
 
 
 class ApiCallInline(admin.TabularInline):
@@ -77,7 +101,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     ]
     list_filter = [
         "status",
-        "country",
+        CountryFilter,
         "last_error_code",
         "fixable_by",
         "created_at",

@@ -145,3 +145,19 @@ def test_the_list_costs_the_same_queries_for_10_and_200_rows(
         make_submission()
 
     assert count_list_queries(client) == few
+
+
+def test_the_country_filter_offers_only_countries_in_use(
+    client, support, make_submission
+):
+    make_submission(country="SG", company_name="Singapore Ltd")
+    make_submission(country="ID", company_name="Jakarta PT")
+    client.force_login(support)
+
+    page = client.get(LIST_URL).content.decode()
+    filtered = client.get(LIST_URL, {"country": "SG"}).content.decode()
+
+    assert "?country=SG" in page
+    assert "Afghanistan" not in page
+    assert "Singapore Ltd" in filtered
+    assert "Jakarta PT" not in filtered
