@@ -227,6 +227,9 @@ EMAIL_BACKEND = env_str(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 EMAIL_TIMEOUT = 10
+# Where links in email point, and who hears of a pause besides superusers.
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+ALERT_EMAILS = env_list("ALERT_EMAILS")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "isv-terms@localhost")
 
 # Logging: one stream, readable by an operator; each module logs under its name.

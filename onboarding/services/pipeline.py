@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from onboarding.chatapp import ChatAppError
 from onboarding.models import PipelineState, Submission, SubmissionEvent
+from onboarding.services import notifications
 from onboarding.services.scheduling import enqueue_processing
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ def pause(*, error: ChatAppError, submission: Submission) -> datetime:
             kind="paused",
             message=f"Processing paused: {error.code}",
         )
+        notifications.notify_paused(PipelineState.current(), submission)
         return cool_off_until
     return PipelineState.current().cool_off_until or cool_off_until
 

@@ -30,7 +30,7 @@ from onboarding.chatapp import (
     agreement_object_name,
 )
 from onboarding.models import ApiCall, FixableBy, Submission, SubmissionEvent
-from onboarding.services import pipeline
+from onboarding.services import notifications, pipeline
 from onboarding.services.client import (
     cached_authorization,
     chatapp_client,
@@ -169,7 +169,7 @@ def _send(submission: Submission) -> None:
     )
 
     now = timezone.now()
-    _held(submission).update(
+    accepted = _held(submission).update(
         status=Status.ACCEPTED,
         accepted_at=now,
         lease_expires_at=None,
@@ -179,6 +179,8 @@ def _send(submission: Submission) -> None:
         fixable_by="",
         updated_at=now,
     )
+    if accepted:
+        notifications.notify_accepted(submission)
 
 
 def _authorization(submission: Submission) -> UploadAuthorization:
@@ -359,7 +361,7 @@ def _fail(submission, error: ChatAppError, reason: str, fixable_by: str) -> None
         error.code,
         fixable_by,
     )
-    _held(submission).update(
+    failed = _held(submission).update(
         status=Status.FAILED,
         lease_expires_at=None,
         claim=None,
@@ -368,6 +370,9 @@ def _fail(submission, error: ChatAppError, reason: str, fixable_by: str) -> None
         fixable_by=fixable_by,
         updated_at=timezone.now(),
     )
+    if failed and fixable_by == FixableBy.SUBMITTER:
+        submission.failure_reason = reason
+        notifications.notify_needs_action(submission)
 
 
 def _release(submission: Submission, wait_seconds: float) -> str:
