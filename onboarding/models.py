@@ -121,6 +121,8 @@ class Submission(models.Model):
             ),
             models.Index(fields=["status", "-created_at"], name="submission_by_status"),
             models.Index(fields=["status", "next_attempt_at"], name="submission_due"),
+            # The admin's list, newest first, reads the first page off this.
+            models.Index(fields=["-created_at"], name="submission_newest"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,173 @@
+"""Speed of the admin's submissions list on PostgreSQL, small and large.
+
+Fills a scratch database with 100 submissions, times the list page and a
+filtered list, then grows it to 100,000 submissions with 300,000 API calls and
+times the same pages again. Reports the median time of several requests and
+the number of queries of each.
+
+    .venv/bin/python bench/admin_list.py [--large 100000] [--requests 7]
+"""
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
+BENCH_DATABASE = "isv_terms_admin_bench"
+PAGES = {
+    "list": {},
+    "filtered": {"status__exact": "failed", "fixable_by__exact": "support"},
+}
+
+
+def prepare_database() -> dict:
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as db:
+        db.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+        db.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{POSTGRES_SERVER}/{BENCH_DATABASE}",
+        "DJANGO_SECRET_KEY": "benchmark-only-secret-key",
+        "DJANGO_DEBUG": "0",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+    )
+    return env
+
+
+def fill(count: int, user, calls_per_submission: int = 3) -> None:
+    """Add `count` submissions, each with its calls, in large batches."""
+    from django.utils import timezone
+
+    from onboarding.models import ApiCall, Submission
+
+    rng = random.Random(count)  # noqa: S311  (sample data, not secrets)
+    statuses = ["accepted"] * 6 + ["failed", "retrying", "queued"]
+    now = timezone.now()
+    batch = 5000
+    for start in range(0, count, batch):
+        submissions = []
+        for number in range(start, min(start + batch, count)):
+            status = rng.choice(statuses)
+            submissions.append(
+                Submission(
+                    id=uuid.uuid4(),
+                    submitted_by=user,
+                    form_token=uuid.uuid4(),
+                    cust_space_id=f"{number:015d}",
+                    company_name=f"Customer {number}",
+                    office_address="Jl. Sudirman 1, Jakarta",
+                    contact_email=f"legal{number}@customer.example",
+                    country=rng.choice(["ID", "SG", "CN", "MY", "TH", "VN"]),
+                    business_description="Order updates.",
+                    agreement=f"agreements/bench/{number}.pdf",
+                    agreement_name="agreement.pdf",
+                    agreement_size=1000,
+                    agreement_sha256="0" * 64,
+                    status=status,
+                    last_error_code="InternalError" if status == "failed" else "",
+                    fixable_by="support" if status == "failed" else "",
+                    created_at=now - timedelta(minutes=rng.randint(0, 60 * 24 * 90)),
+                )
+            )
+        Submission.objects.bulk_create(submissions)
+        ApiCall.objects.bulk_create(
+            ApiCall(
+                submission=submission,
+                attempt=1,
+                action=action,
+                code="OK",
+                request_id=str(uuid.uuid4()).upper(),
+                outcome="ok",
+            )
+            for submission in submissions
+            for action in ["GetChatappUploadAuthorization", "OSS:PutObject",
+                           "SubmitIsvCustomerTerms"][:calls_per_submission]
+        )  # fmt: skip
+
+
+def measure(client, requests: int) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    results = {}
+    for name, params in PAGES.items():
+        url = "/admin/onboarding/submission/"
+        client.get(url, params)  # warm caches
+        timings = []
+        for _ in range(requests):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(url, params)
+                timings.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                raise SystemExit(f"{name} answered {response.status_code}")
+        results[name] = (statistics.median(timings), len(queries))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=7)
+    options = parser.parse_args()
+
+    env = prepare_database()
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
+    sys.path.insert(0, str(PROJECT_ROOT))
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    admin = get_user_model().objects.create_superuser("bench", "bench@example.com")
+    client = Client()
+    client.force_login(admin)
+
+    fill(100, admin)
+    small = measure(client, options.requests)
+    started = time.perf_counter()
+    fill(options.large - 100, admin)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    filled_in = time.perf_counter() - started
+    large = measure(client, options.requests)
+
+    print(f"PostgreSQL; filled {options.large} submissions with 3 calls each "
+          f"in {filled_in:.0f} s; medians of {options.requests} requests")  # fmt: skip
+    print(f"{'page':<10} {'100 rows':>12} {'queries':>8} {options.large:>10} rows "
+          f"{'queries':>8} {'ratio':>6}")  # fmt: skip
+    for name in PAGES:
+        (small_time, small_queries), (large_time, large_queries) = (
+            small[name],
+            large[name],
+        )
+        print(
+            f"{name:<10} {small_time * 1000:>9.0f} ms {small_queries:>8} "
+            f"{large_time * 1000:>10.0f} ms {large_queries:>8} "
+            f"{large_time / small_time:>6.2f}"
+        )
+    print("target: the large pages take no more than twice the small ones")
+
+
+if __name__ == "__main__":
+    main()
