@@ -123,6 +123,9 @@ class Submission(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="submission_due"),
             # The admin's list, newest first, reads the first page off this.
             models.Index(fields=["-created_at"], name="submission_newest"),
+            # The admin's filters list the values in use.
+            models.Index(fields=["country"], name="submission_by_country"),
+            models.Index(fields=["last_error_code"], name="submission_by_error"),
         ]
 
     def __str__(self) -> str:
