@@ -104,8 +104,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests get a file too, not Django's default in-memory database: workers
     # in threads then lock and wait exactly as they do in production.
     DEFAULT_SQLITE_PATH.parent.mkdir(exist_ok=True)
+    # TEST_SQLITE_PATH lets two test runs on one machine keep apart.
     DATABASES["default"]["TEST"] = {
-        "NAME": str(DEFAULT_SQLITE_PATH.parent / "test.sqlite3")
+        "NAME": env_str("TEST_SQLITE_PATH")
+        or str(DEFAULT_SQLITE_PATH.parent / "test.sqlite3")
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
