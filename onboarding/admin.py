@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponse, HttpResponseRedirect
@@ -269,18 +270,32 @@ class SubmissionAdmin(admin.ModelAdmin):
     def reprocess_confirmation(self, request, queryset, *, action):
         plan = services.reprocess_plan(queryset)
         seconds = plan.seconds_at_rate_limit(settings.CHATAPP_RATE_LIMIT)
+        return self.action_confirmation(
+            request,
+            queryset,
+            action=action,
+            template="reprocess_confirmation.html",
+            title=_("Reprocess submissions"),
+            plan=plan,
+            seconds=round(seconds),
+            paused=services.is_paused(),
+        )
+
+    def action_confirmation(self, request, queryset, *, action, template, **extra):
+        """Render a confirmation page that posts the same action back."""
+        # Post back what the list posted: the ticked rows, and the flag that
+        # stands for the whole filtered list, which the list's query string
+        # (kept in the form's URL) selects again.
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": _("Reprocess submissions"),
-            "plan": plan,
-            "seconds": round(seconds),
             "action": action,
-            "selected": queryset.values_list("pk", flat=True),
-            "paused": services.is_paused(),
+            "select_across": request.POST.get("select_across") == "1",
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            **extra,
         }
         return TemplateResponse(
-            request, "admin/onboarding/submission/reprocess_confirmation.html", context
+            request, f"admin/onboarding/submission/{template}", context
         )
 
     # Export
@@ -290,16 +305,30 @@ class SubmissionAdmin(admin.ModelAdmin):
         permissions=["export"],
     )
     def export_csv(self, request, queryset):
+        if request.POST.get("confirm") != "yes":
+            return self.action_confirmation(
+                request,
+                queryset,
+                action="export_csv",
+                template="export_confirmation.html",
+                title=_("Export submissions to CSV"),
+                count=queryset.count(),
+            )
+
         queryset = queryset.select_related("submitted_by").order_by("-created_at")
         body = submissions_csv(queryset)
+        reason = request.POST.get("reason", "").strip()
         SubmissionEvent.objects.bulk_create(
-            SubmissionEvent(
-                submission_id=submission_id,
-                kind="exported",
-                actor=request.user,
-                message=_("Exported to CSV."),
-            )
-            for submission_id in queryset.values_list("pk", flat=True)
+            (
+                SubmissionEvent(
+                    submission_id=submission_id,
+                    kind="exported",
+                    actor=request.user,
+                    message=reason or _("Exported to CSV."),
+                )
+                for submission_id in queryset.values_list("pk", flat=True)
+            ),
+            batch_size=1000,
         )
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")

@@ -101,7 +101,7 @@ def test_export_neutralises_formulas_and_records_the_export(
     plain = make_submission(company_name="Plain Ltd")
     client.force_login(support)
 
-    response = act(client, "export_csv", [dangerous, plain])
+    response = act(client, "export_csv", [dangerous, plain], confirm="yes")
 
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
@@ -114,11 +114,60 @@ def test_export_neutralises_formulas_and_records_the_export(
     assert SubmissionEvent.objects.filter(kind="exported", actor=support).count() == 2
 
 
+def test_export_asks_for_a_reason_first_and_records_it(
+    client, support, make_submission
+):
+    chosen = [make_submission(), make_submission()]
+    client.force_login(support)
+
+    confirmation = act(client, "export_csv", chosen)
+    page = confirmation.content.decode()
+    assert "2 submissions will be exported" in page
+    assert 'name="reason"' in page
+    assert not SubmissionEvent.objects.exists()
+
+    response = act(client, "export_csv", chosen, confirm="yes", reason="Audit Q4")
+
+    assert response["Content-Type"].startswith("text/csv")
+    events = SubmissionEvent.objects.filter(kind="exported")
+    assert {(e.submission_id, e.actor, e.message) for e in events} == {
+        (s.pk, support, "Audit Q4") for s in chosen
+    }
+
+
+def test_exporting_all_of_a_filtered_list_exports_just_that_list(
+    client, support, make_submission
+):
+    failed = make_submission(status=Status.FAILED, company_name="Failed Co")
+    also_failed = make_submission(status=Status.FAILED, company_name="Also Co")
+    make_submission(status=Status.ACCEPTED, company_name="Accepted Co")
+    client.force_login(support)
+    filtered = f"{LIST_URL}?status={Status.FAILED}"
+    # As the list posts it: the one row ticked and "select all N".
+    everything = {
+        "action": "export_csv",
+        "select_across": "1",
+        "_selected_action": [str(failed.pk)],
+    }
+
+    confirmation = client.post(filtered, {**everything, "index": "0"})
+    page = confirmation.content.decode()
+    assert "2 submissions will be exported" in page
+    assert 'name="select_across" value="1"' in page
+
+    response = client.post(filtered, {**everything, "confirm": "yes"})
+
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert sorted(row["company name"] for row in rows) == ["Also Co", "Failed Co"]
+    exported = SubmissionEvent.objects.filter(kind="exported")
+    assert {e.submission_id for e in exported} == {failed.pk, also_failed.pk}
+
+
 def test_a_reviewer_cannot_export(client, reviewer, make_submission):
     submission = make_submission()
     client.force_login(reviewer)
 
-    response = act(client, "export_csv", [submission])
+    response = act(client, "export_csv", [submission], confirm="yes")
 
     assert not response.get("Content-Type", "").startswith("text/csv")
     assert not SubmissionEvent.objects.exists()
