@@ -218,6 +218,13 @@ PIPELINE_COOL_OFF_SECONDS = env_int("PIPELINE_COOL_OFF_SECONDS", 900, minimum=1)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Each process keeps small, short-lived values in its own memory: nothing the
+# portal caches must be shared between processes.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Seconds the admin's list may show whole-table counts, chart and date links
+# before reading them again; 0 reads them on every visit.
+ADMIN_FIGURES_MAX_AGE = env_int("ADMIN_FIGURES_MAX_AGE", 30, minimum=0)
+
 # Forms
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
@@ -23,6 +24,12 @@ def collected_static_files():
     # Pages are rendered with the production static storage, which needs the
     # manifest that collectstatic writes.
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # Each test starts with no figures kept from another.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -78,3 +79,76 @@ def test_the_list_shows_the_summary_and_chart(client, support, make_submission):
     assert 'id="review-summary"' in page
     assert "<strong>1</strong> failed, the submitter can fix" in page
     assert '<svg class="daily-outcomes"' in page
+
+
+def test_the_lists_figures_are_kept_for_a_while_then_read_again(
+    client, support, make_submission, settings
+):
+    settings.ADMIN_FIGURES_MAX_AGE = 30
+    url = reverse("admin:onboarding_submission_changelist")
+    make_submission(status=Status.FAILED, fixable_by="submitter")
+    client.force_login(support)
+    client.get(url)
+
+    make_submission(status=Status.FAILED, fixable_by="submitter")
+    kept = client.get(url).content.decode()
+    cache.clear()  # as when the figures' time is up
+    fresh = client.get(url).content.decode()
+
+    assert "<strong>1</strong> failed, the submitter can fix" in kept
+    assert "Failed (1)" in kept
+    assert "<strong>2</strong> failed, the submitter can fix" in fresh
+    assert "Failed (2)" in fresh
+
+
+def test_reprocessing_from_the_list_refreshes_its_figures_at_once(
+    client, support, make_submission, settings
+):
+    settings.ADMIN_FIGURES_MAX_AGE = 30
+    url = reverse("admin:onboarding_submission_changelist")
+    failed = make_submission(status=Status.FAILED, fixable_by="support")
+    client.force_login(support)
+    before = client.get(url).content.decode()
+
+    client.post(
+        url,
+        {
+            "action": "reprocess_selected",
+            "_selected_action": [str(failed.pk)],
+            "confirm": "yes",
+        },
+    )
+    after = client.get(url).content.decode()
+
+    assert "<strong>1</strong> failed, for support" in before
+    assert "<strong>0</strong> failed, for support" in after
+    assert "Queued (1)" in after
+
+
+def test_with_no_age_the_figures_are_read_on_every_visit(
+    client, support, make_submission, settings
+):
+    settings.ADMIN_FIGURES_MAX_AGE = 0
+    url = reverse("admin:onboarding_submission_changelist")
+    client.force_login(support)
+    client.get(url)
+
+    make_submission(status=Status.FAILED, fixable_by="submitter")
+
+    assert "Failed (1)" in client.get(url).content.decode()
+
+
+def test_the_date_links_follow_the_lists_filters(client, support, make_submission):
+    old = timezone.now() - timedelta(days=400)
+    make_submission(status=Status.FAILED, created_at=old)
+    make_submission(status=Status.ACCEPTED)
+    client.force_login(support)
+    url = reverse("admin:onboarding_submission_changelist")
+
+    everything = client.get(url).content.decode()
+    failed_only = client.get(url, {"status__exact": "failed"}).content.decode()
+
+    assert f"created_at__year={old.year}" in everything
+    assert f"created_at__year={timezone.now().year}" in everything
+    assert f"created_at__year={old.year}" in failed_only
+    assert f"created_at__year={timezone.now().year}" not in failed_only

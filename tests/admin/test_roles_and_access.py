@@ -5,6 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from onboarding.models import ApiCall
+from onboarding.selectors import submission_values_in_use
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +162,27 @@ def test_the_country_filter_offers_only_countries_in_use(
     assert "Afghanistan" not in page
     assert "Singapore Ltd" in filtered
     assert "Jakarta PT" not in filtered
+
+
+def test_the_error_code_filter_offers_the_codes_in_use_in_order(
+    client, support, make_submission
+):
+    make_submission(status="failed", last_error_code="Ram.PermissionDeny")
+    make_submission(status="failed", last_error_code="InternalError")
+    make_submission(status="failed", last_error_code="InternalError")
+    make_submission(status="accepted", last_error_code="", company_name="Fine PT")
+    client.force_login(support)
+
+    page = client.get(LIST_URL).content.decode()
+    filtered = client.get(LIST_URL, {"last_error_code": "InternalError"})
+
+    assert submission_values_in_use("last_error_code") == [
+        "InternalError",
+        "Ram.PermissionDeny",
+    ]
+    assert "?last_error_code=Ram.PermissionDeny" in page
+    assert page.index("?last_error_code=InternalError") < page.index(
+        "?last_error_code=Ram.PermissionDeny"
+    )
+    assert filtered.context["cl"].result_count == 2
+    assert "Fine PT" not in filtered.content.decode()
