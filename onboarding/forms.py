@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.template.defaultfilters import filesizeformat
+from django.utils.datastructures import MultiValueDict
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from onboarding.agreements import inspect_agreement
 from onboarding.models import Submission
 from onboarding.selectors import accepted_submission_for_space
+from onboarding.uploads import TOO_LARGE, upload_refusal_message
 
 cust_space_id_validator = RegexValidator(
     r"\A[A-Za-z0-9][A-Za-z0-9_-]*\Z",
@@ -137,9 +139,16 @@ class SubmissionForm(forms.ModelForm):
             "agreement": forms.FileInput(attrs={"accept": ".pdf,application/pdf"}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, upload_refusal: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.duplicate_of: Submission | None = None
+        # Set when the upload limits stopped reading the request: whatever
+        # part of a file arrived is dropped, and the form says why rather than
+        # "required".
+        self.upload_refusal = upload_refusal
+        if upload_refusal:
+            self.files = MultiValueDict()
+            self.fields["agreement"].required = False
 
         self.fields["cust_space_id"].validators.append(cust_space_id_validator)
         self.fields["country"].widget.attrs.update(
@@ -152,6 +161,12 @@ class SubmissionForm(forms.ModelForm):
             "The agreement signed by you and the customer (IsvTerms), as a PDF of "
             "at most %(limit)s."
         ) % {"limit": filesizeformat(settings.AGREEMENT_MAX_BYTES)}
+        self.fields["agreement"].widget.attrs.update(
+            {
+                "data-max-bytes": settings.AGREEMENT_MAX_BYTES,
+                "data-too-large-message": upload_refusal_message(TOO_LARGE),
+            }
+        )
 
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -169,6 +184,10 @@ class SubmissionForm(forms.ModelForm):
         )
 
     def clean_agreement(self):
+        if self.upload_refusal:
+            raise forms.ValidationError(
+                upload_refusal_message(self.upload_refusal), code=self.upload_refusal
+            )
         upload = self.cleaned_data["agreement"]
         inspect_agreement(upload, max_bytes=settings.AGREEMENT_MAX_BYTES)
         return upload
@@ -268,7 +287,7 @@ class SubmissionFixForm(SubmissionForm):
         self.helper.layout = Layout(*self.FIELDS, "agreement")
 
     def clean_agreement(self):
-        if not self.cleaned_data.get("agreement"):
+        if not self.upload_refusal and not self.cleaned_data.get("agreement"):
             return None
         return super().clean_agreement()
 

@@ -53,7 +53,17 @@ class SubmissionListView(ListView):
         return context
 
 
-class SubmissionCreateView(FormView):
+class UploadFormMixin:
+    """Tell the form when the upload limits stopped reading its file."""
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "upload_refusal": getattr(self.request, "upload_refusal", None),
+        }
+
+
+class SubmissionCreateView(UploadFormMixin, FormView):
     template_name = "onboarding/submission_form.html"
     form_class = SubmissionForm
 
@@ -108,7 +118,7 @@ class SubmissionDetailView(DetailView):
         return {**context, **live_context(self.object)}
 
 
-class SubmissionFixView(FormView):
+class SubmissionFixView(UploadFormMixin, FormView):
     """Let the submitter correct a submission that failed on their data."""
 
     template_name = "onboarding/submission_fix.html"

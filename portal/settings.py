@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, the first to read a posted body.
+    "onboarding.uploads.RequestSizeLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -165,6 +167,18 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Alibaba's console asks for an agreement PDF of at most 2 MB.
 AGREEMENT_MAX_BYTES = env_int("AGREEMENT_MAX_BYTES", 2 * 1024 * 1024, minimum=1)
+
+# Uploads: a request body may hold the agreement and the form's few fields,
+# and nothing more; onboarding/uploads.py stops reading at either limit.
+REQUEST_MAX_BYTES = AGREEMENT_MAX_BYTES + 256 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "onboarding.uploads.AgreementUploadLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# The limit handler refuses a second file with a message; Django's own guard
+# stays behind it, one file later, for a request that gets past it.
+DATA_UPLOAD_MAX_NUMBER_FILES = 2
 
 # Alibaba Cloud ChatApp. Without a key pair the portal runs in sandbox mode:
 # it talks to the local stand-in (manage.py sandbox) with the sandbox's demo

@@ -31,6 +31,36 @@ function guardDoubleSubmit(form) {
   });
 }
 
+// A file input marked data-max-bytes says at once when the chosen file is too
+// large, and keeps its form from sending it: the server would refuse it only
+// after the upload, which for a large file takes a while.
+function checkFileSize(input) {
+  const feedback = document.createElement("div");
+  feedback.className = "invalid-feedback";
+  feedback.setAttribute("role", "alert");
+  input.after(feedback);
+
+  const tooLarge = () => {
+    const file = input.files && input.files[0];
+    return Boolean(file) && file.size > Number(input.dataset.maxBytes);
+  };
+  const show = () => {
+    const refuse = tooLarge();
+    input.classList.toggle("is-invalid", refuse);
+    feedback.textContent = refuse ? input.dataset.tooLargeMessage : "";
+  };
+
+  input.addEventListener("change", show);
+  input.form.addEventListener("submit", (event) => {
+    if (tooLarge()) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      show();
+      input.focus();
+    }
+  });
+}
+
 // A select marked data-searchable gets a text box above it that narrows the
 // options to those whose name contains what is typed.
 function makeSearchable(select) {
@@ -94,6 +124,9 @@ function keepFresh(element) {
 
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-refresh]").forEach(keepFresh);
+  // Before the double-submit guard, so that a refused file leaves the form
+  // ready to send again.
+  document.querySelectorAll("input[type=file][data-max-bytes]").forEach(checkFileSize);
   document.querySelectorAll("form[data-submit-once]").forEach(guardDoubleSubmit);
   document.querySelectorAll("select[data-searchable]").forEach(makeSearchable);
 });

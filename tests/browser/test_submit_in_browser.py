@@ -107,6 +107,37 @@ def test_a_rejected_form_keeps_what_was_typed(browser, live_server, staff, tmp_p
     assert not Submission.objects.exists()
 
 
+def test_a_file_over_the_limit_is_refused_before_it_is_sent(
+    browser, live_server, staff, tmp_path, settings
+):
+    settings.AGREEMENT_MAX_BYTES = 1024
+    agreement = tmp_path / "agreement.pdf"
+    agreement.write_bytes(documents.padded_pdf(1025))
+
+    sign_in(browser, live_server)
+    fill_in_the_form(
+        browser, live_server, agreement, email="legal@example.com", country="SG"
+    )
+
+    field = browser.find_element(By.NAME, "agreement")
+    assert "is-invalid" in field.get_attribute("class")
+    feedback = browser.find_element(
+        By.CSS_SELECTOR, "#id_agreement + .invalid-feedback"
+    )
+    assert "larger than 1.0 KB" in feedback.text
+    assert browser.current_url.endswith("/submissions/new/")
+    assert not Submission.objects.exists()
+
+    # A smaller file clears the message and goes through.
+    agreement.write_bytes(documents.minimal_pdf())
+    field.send_keys(str(agreement))
+    submit_form(browser)
+    WebDriverWait(browser, 10).until(
+        expected_conditions.title_contains("Nusantara Kopi PT")
+    )
+    assert Submission.objects.count() == 1
+
+
 def test_the_submission_page_follows_processing_without_a_reload(
     browser, live_server, staff, tmp_path, settings, sandbox
 ):

@@ -117,7 +117,7 @@ def test_the_size_limit_comes_from_settings(staff_client, pdf_upload, settings):
 
     response = post(staff_client, pdf_upload, agreement=big)
 
-    assert "may be at most 1.0\xa0KB" in response.content.decode()
+    assert "larger than 1.0\xa0KB" in response.content.decode()
     assert Submission.objects.count() == 0
 
 
