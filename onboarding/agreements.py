@@ -1,17 +1,91 @@
 """Checks on an uploaded agreement before anything is stored."""
 
 import hashlib
+import threading
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from onboarding.models import AGREEMENT_NAME_MAX_LENGTH
+from onboarding.pdf_inspection import Problem, header_problem, inspect_pdf
 
-PDF_SIGNATURE = b"%PDF-"
+REFUSALS = {
+    Problem.NOT_PDF: gettext_lazy(
+        "This file is not a PDF, although its name ends in .pdf. "
+        "Export or scan the agreement as a PDF and choose that file."
+    ),
+    Problem.DATA_BEFORE_HEADER: gettext_lazy(
+        "This file has other data in front of the PDF, so programs may read it "
+        "as something else. Export the agreement as a PDF again and choose "
+        "that file."
+    ),
+    Problem.TRUNCATED: gettext_lazy(
+        "The file is cut short: the end of the PDF is missing, as happens when "
+        "a download or copy did not finish. Choose a complete copy of the "
+        "agreement."
+    ),
+    Problem.TRAILING_DATA: gettext_lazy(
+        "This PDF has other data after its end marker. Export the agreement as "
+        "a PDF again and choose that file."
+    ),
+    Problem.UNREADABLE: gettext_lazy(
+        "This PDF is damaged and cannot be read. Export or scan the agreement "
+        "as a PDF again and choose that file."
+    ),
+    Problem.ENCRYPTED: gettext_lazy(
+        "This PDF is protected by a password or encrypted with restrictions. "
+        "Save a copy without protection and choose that file."
+    ),
+    Problem.NO_PAGES: gettext_lazy(
+        "This PDF has no pages. Choose the file that contains the signed agreement."
+    ),
+    Problem.TOO_COMPLEX: gettext_lazy(
+        "This PDF is too complex to check. Print the agreement to a new PDF, "
+        "or scan it again, and choose that file."
+    ),
+    Problem.JAVASCRIPT: gettext_lazy(
+        "This PDF contains JavaScript, which agreements may not carry. Print "
+        "the agreement to a new PDF and choose that file."
+    ),
+    Problem.LAUNCH_ACTION: gettext_lazy(
+        "This PDF tries to start another program or open another file. Print "
+        "the agreement to a new PDF and choose that file."
+    ),
+    Problem.EMBEDDED_FILE: gettext_lazy(
+        "This PDF has files attached or embedded in it. Remove the "
+        "attachments, or print the agreement to a new PDF, and choose that "
+        "file."
+    ),
+    Problem.XFA_FORM: gettext_lazy(
+        "This PDF is an XFA form, which many programs show differently. Print "
+        "the filled-in agreement to a new PDF and choose that file."
+    ),
+    Problem.RICH_MEDIA: gettext_lazy(
+        "This PDF contains rich media, such as video, sound or Flash. Print "
+        "the agreement to a new PDF and choose that file."
+    ),
+    Problem.OPEN_ACTION: gettext_lazy(
+        "This PDF runs an action as soon as it is opened. Print the agreement "
+        "to a new PDF and choose that file."
+    ),
+    Problem.ADDITIONAL_ACTIONS: gettext_lazy(
+        "This PDF runs actions on events such as opening a page or leaving a "
+        "field. Print the agreement to a new PDF and choose that file."
+    ),
+}
+
+# The form and then the service inspect the same upload within one request;
+# remembering recent clean files spares the second child process. Only clean
+# verdicts are kept: a refusal for lack of time may not hold on a retry.
+CLEAN_MEMORY_SIZE = 64
+_clean_digests: OrderedDict[str, None] = OrderedDict()
+_clean_digests_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -43,7 +117,8 @@ def clean_file_name(name: str) -> str:
 
 
 def inspect_agreement(upload: UploadedFile, *, max_bytes: int) -> AgreementFile:
-    """Check an uploaded agreement and return its name, size and SHA-256."""
+    """Check an uploaded agreement, name, size and content, and return its name,
+    size and SHA-256. Raise ValidationError with a reason of its own."""
     name = clean_file_name(upload.name or "")
     if not name.lower().endswith(".pdf"):
         raise ValidationError(
@@ -59,22 +134,38 @@ def inspect_agreement(upload: UploadedFile, *, max_bytes: int) -> AgreementFile:
             code="too_large",
         )
 
-    digest = hashlib.sha256()
-    head = b""
-    size = 0
-    for chunk in upload.chunks():
-        if len(head) < len(PDF_SIGNATURE):
-            head += chunk[: len(PDF_SIGNATURE)]
-        digest.update(chunk)
-        size += len(chunk)
+    data = b"".join(upload.chunks())
     upload.seek(0)
+    digest = hashlib.sha256(data).hexdigest()
 
-    if not head.startswith(PDF_SIGNATURE):
-        raise ValidationError(
-            _(
-                "This file is not a PDF, although its name ends in .pdf. "
-                "Export or scan the agreement as a PDF and choose that file."
-            ),
-            code="not_pdf_content",
-        )
-    return AgreementFile(name=name, size=size, sha256=digest.hexdigest())
+    # Telling the signature apart first spares a child process for the
+    # photos and archives that are most often chosen by mistake.
+    problem = header_problem(data)
+    problems = [problem] if problem else inspect_clean_once(data, digest=digest)
+    if problems:
+        raise refusal(problems)
+    return AgreementFile(name=name, size=len(data), sha256=digest)
+
+
+def inspect_clean_once(data: bytes, *, digest: str) -> list[Problem]:
+    """Inspect a PDF in a child process, unless the same bytes passed lately."""
+    with _clean_digests_lock:
+        if digest in _clean_digests:
+            _clean_digests.move_to_end(digest)
+            return []
+
+    problems = inspect_pdf(data)
+
+    if not problems:
+        with _clean_digests_lock:
+            _clean_digests[digest] = None
+            while len(_clean_digests) > CLEAN_MEMORY_SIZE:
+                _clean_digests.popitem(last=False)
+    return problems
+
+
+def refusal(problems: list[Problem]) -> ValidationError:
+    errors = [
+        ValidationError(REFUSALS[problem], code=problem.value) for problem in problems
+    ]
+    return errors[0] if len(errors) == 1 else ValidationError(errors)
