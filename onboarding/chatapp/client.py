@@ -21,7 +21,7 @@ import oss2
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from onboarding.chatapp import signing
+from onboarding.chatapp import live_secrets, signing
 from onboarding.chatapp.errors import ChatAppError, ErrorKind, classify
 from onboarding.chatapp.records import REDACTED, CallRecord, redact
 
@@ -172,6 +172,7 @@ class ChatAppClient:
 
     def __init__(self, config: ChatAppConfig, session: requests.Session | None = None):
         self.config = config
+        live_secrets.remember(config.access_key_secret)
         self.endpoint = with_scheme(config.endpoint)
         self.session = session or requests.Session()
         # The caller decides about retries, so that its rate limiter sees every
@@ -194,6 +195,12 @@ class ChatAppClient:
 
     def get_upload_authorization(self, cust_space_id: str) -> AuthorizationResult:
         body, call = self._call(AUTHORIZE, {"CustSpaceId": cust_space_id}, write=False)
+        data = body.get("Data")
+        if isinstance(data, dict):
+            # Known before anything can fail, so no log line or error shows them.
+            live_secrets.remember(
+                data.get("AccessKeySecret"), data.get("SecurityToken")
+            )
         try:
             data = body["Data"]
             authorization = UploadAuthorization(
@@ -410,12 +417,6 @@ class ChatAppClient:
                 "key": key,
             },
         )
-        secrets = (
-            self.config.access_key_secret,
-            authorization.access_key_secret,
-            authorization.security_token,
-        )
-
         started = time.perf_counter()
         try:
             file.seek(0, io.SEEK_END)
@@ -443,7 +444,17 @@ class ChatAppClient:
             )
         except oss2.exceptions.OssError as error:
             call.duration_ms = (time.perf_counter() - started) * 1000
-            raise self._upload_error(error, call, secrets) from None
+            # The secrets are gathered here rather than held in a local, which
+            # a debugger's or error reporter's view of the frame would show.
+            raise self._upload_error(
+                error,
+                call,
+                (
+                    self.config.access_key_secret,
+                    authorization.access_key_secret,
+                    authorization.security_token,
+                ),
+            ) from None
         except (OSError, ValueError) as error:
             call.duration_ms = (time.perf_counter() - started) * 1000
             call.code, call.outcome = "UploadFailed", ErrorKind.UNEXPECTED

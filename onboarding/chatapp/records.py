@@ -19,13 +19,24 @@ _SECRET_FIELD_IN_TEXT = re.compile(
     r"""[^"'&,}\s]*""",
     re.I,
 )
+# An Authorization header, on a line of its own or in a printed dict of
+# headers: its whole value ("OSS <key id>:<signature>", "ACS3-HMAC-SHA256
+# Credential=...,Signature=...") names the key and signs the request.
+_AUTHORIZATION_IN_TEXT = re.compile(
+    r"""(\bauthorization["']?\s*[:=]\s*["']?)[^"'\r\n]*""", re.I
+)
+
+
+def names_a_secret(key: Any) -> bool:
+    """Whether a field of this name holds a secret wherever it appears."""
+    return bool(_SECRET_KEY.search(str(key)))
 
 
 def redact(value: Any, secrets: tuple[str, ...] = ()) -> Any:
     """Return a copy of JSON-like data with secret values replaced."""
     if isinstance(value, dict):
         return {
-            key: REDACTED if _SECRET_KEY.search(str(key)) else redact(item, secrets)
+            key: REDACTED if names_a_secret(key) else redact(item, secrets)
             for key, item in value.items()
         }
     if isinstance(value, list):
@@ -37,6 +48,7 @@ def redact(value: Any, secrets: tuple[str, ...] = ()) -> Any:
         lowered = text.lower()
         if any(word in lowered for word in _SECRET_WORDS):
             text = _ECHOED_SIGNING.sub(rf"\1 {REDACTED}", text)
+            text = _AUTHORIZATION_IN_TEXT.sub(rf"\1{REDACTED}", text)
             text = _SECRET_FIELD_IN_TEXT.sub(rf"\1{REDACTED}", text)
         for secret in secrets:
             if secret and secret in text:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from onboarding.chatapp import ChatAppError
 from onboarding.models import PipelineState, Submission, SubmissionEvent
 from onboarding.services import notifications
+from onboarding.services.log_fields import about
 from onboarding.services.scheduling import enqueue_processing
 
 logger = logging.getLogger(__name__)
@@ -46,12 +47,17 @@ def pause(*, error: ChatAppError, submission: Submission) -> datetime:
     )
     if paused_now:
         logger.error(
-            "Processing paused: Alibaba refused the account with %s (%s), first "
-            "met by submission %s. Fix the account, then run "
-            "'manage.py pipeline resume'.",
+            "Processing paused submission=%s code=%s: Alibaba refused the account "
+            "(%s). Fix the account, then run 'manage.py pipeline resume'.",
+            submission.pk,
             error.code,
             error.message,
-            submission.pk,
+            extra=about(
+                submission.pk,
+                "paused",
+                code=error.code,
+                until=cool_off_until.isoformat(),
+            ),
         )
         SubmissionEvent.objects.create(
             submission=submission,
@@ -83,7 +89,11 @@ def gate(*, submission_id) -> datetime | None:
         .update(trial_submission_id=submission_id, trial_started_at=now)
     )
     if won:
-        logger.info("Submission %s is the trial after the pause", submission_id)
+        logger.info(
+            "Trial after the pause submission=%s",
+            submission_id,
+            extra=about(submission_id, "trial_started"),
+        )
         return None
     return now + timedelta(seconds=TRIAL_POLL_SECONDS)
 
@@ -107,18 +117,37 @@ def trial_finished(*, submission_id, outcome: str) -> None:
 
     if outcome == "paused":
         # Refused again: wait another cool-off before the next trial.
+        next_trial = timezone.now() + timedelta(
+            seconds=settings.PIPELINE_COOL_OFF_SECONDS
+        )
         PipelineState.objects.filter(pk=state.pk).update(
-            cool_off_until=timezone.now()
-            + timedelta(seconds=settings.PIPELINE_COOL_OFF_SECONDS),
+            cool_off_until=next_trial,
             trial_submission=None,
             trial_started_at=None,
         )
-        logger.error("The trial submission %s was refused too", submission_id)
+        logger.error(
+            "Trial refused too submission=%s; still paused until=%s",
+            submission_id,
+            next_trial.isoformat(),
+            extra=about(submission_id, "trial_refused", until=next_trial.isoformat()),
+        )
         return
     if outcome not in PROOF_OF_HEALTH:
         # No verdict (a 503, a timeout, no turn): let another trial go.
+        logger.info(
+            "Trial gave no verdict submission=%s outcome=%s; another may go",
+            submission_id,
+            outcome,
+            extra=about(submission_id, "trial_no_verdict", outcome=outcome),
+        )
         release_trial(submission_id=submission_id)
         return
+    logger.info(
+        "Trial went through submission=%s outcome=%s; resuming",
+        submission_id,
+        outcome,
+        extra=about(submission_id, "trial_passed", outcome=outcome),
+    )
     resume(actor=None, reason="A trial submission went through.")
 
 
@@ -157,5 +186,13 @@ def resume(*, actor: AbstractBaseUser | None, reason: str) -> int:
         actor or "the pipeline",
         reason,
         len(waiting),
+        extra={"event": "resumed", "queued": len(waiting)},
     )
+    # One line each, so that a submission's own lines tell its whole story.
+    for submission_id in waiting:
+        logger.info(
+            "Queued again after the pause submission=%s",
+            submission_id,
+            extra=about(submission_id, "resumed"),
+        )
     return len(waiting)

@@ -37,6 +37,7 @@ from onboarding.services.client import (
     forget_authorization,
     remember_authorization,
 )
+from onboarding.services.log_fields import about
 from onboarding.services.ratelimit import NoSlot, hold_back, wait_for_slot
 from onboarding.services.scheduling import enqueue_processing
 
@@ -47,6 +48,8 @@ T = TypeVar("T")
 
 THROTTLING_CODES = {"Throttling", "Throttling.User", "Throttling.Api"}
 THROTTLING_CODES |= {"System.LimitControl"}
+# After a throttling answer, how long every worker waits to call that action.
+THROTTLE_HOLD_SECONDS = 1.0
 
 
 class LeaseLost(Exception):
@@ -83,29 +86,52 @@ def submission_process(*, submission_id) -> str:
     submission_id = uuid.UUID(str(submission_id))
     held_until = pipeline.gate(submission_id=submission_id)
     if held_until is not None:
+        logger.info(
+            "Held while processing is paused submission=%s until=%s",
+            submission_id,
+            held_until.isoformat(),
+            extra=about(submission_id, "held_for_pause", until=held_until.isoformat()),
+        )
         _postpone(submission_id, held_until)
         return "paused"
 
     submission = _claim(submission_id)
     if submission is None:
+        # Not due, finished, or held by another worker: a duplicate task.
+        logger.debug(
+            "Skipped submission=%s: nothing to do now",
+            submission_id,
+            extra=about(submission_id, "skipped"),
+        )
         pipeline.release_trial(submission_id=submission_id)
         return "skipped"
+    logger.info(
+        "Claimed submission=%s attempt=%s",
+        submission.pk,
+        submission.attempts,
+        extra=about(submission.pk, "claimed", attempt=submission.attempts),
+    )
 
     try:
         _send(submission)
     except ChatAppError as error:
         outcome = _handle_failure(submission, error)
     except NoSlot as busy:
-        outcome = _release(submission, busy.wait_seconds)
+        outcome = _release(submission, busy)
     except LeaseLost:
         logger.warning(
-            "Submission %s: this worker's hold expired and another took over; "
-            "it stops here",
+            "Lost hold of submission=%s: this worker's hold expired and another "
+            "took over; it stops here",
             submission.pk,
+            extra=about(submission.pk, "lease_lost", attempt=submission.attempts),
         )
         outcome = "lease lost"
     except Exception:
-        logger.exception("Submission %s failed inside the portal", submission.pk)
+        logger.exception(
+            "Portal error while processing submission=%s",
+            submission.pk,
+            extra=about(submission.pk, "portal_error", attempt=submission.attempts),
+        )
         outcome = _handle_failure(
             submission,
             ChatAppError(
@@ -161,11 +187,17 @@ def _send(submission: Submission) -> None:
         business_desc=submission.business_description,
         isv_terms=submission.isv_terms,
     )
-    _recorded(
+    result = _recorded(
         submission,
         SUBMIT,
         lambda: client.submit_customer_terms(terms),
         rate_limited=True,
+    )
+    logger.info(
+        "Terms submitted submission=%s request_id=%s",
+        submission.pk,
+        result.call.request_id,
+        extra=about(submission.pk, "submitted", request_id=result.call.request_id),
     )
 
     now = timezone.now()
@@ -179,13 +211,31 @@ def _send(submission: Submission) -> None:
         fixable_by="",
         updated_at=now,
     )
-    if accepted:
-        notifications.notify_accepted(submission)
+    if not accepted:
+        # Alibaba has the terms; whoever holds the submission now records it.
+        logger.warning(
+            "Lost hold of submission=%s after Alibaba accepted its terms",
+            submission.pk,
+            extra=about(submission.pk, "lease_lost"),
+        )
+        return
+    logger.info(
+        "Accepted submission=%s attempt=%s",
+        submission.pk,
+        submission.attempts,
+        extra=about(submission.pk, "accepted", attempt=submission.attempts),
+    )
+    notifications.notify_accepted(submission)
 
 
 def _authorization(submission: Submission) -> UploadAuthorization:
     authorization = cached_authorization(submission.cust_space_id)
     if authorization is not None:
+        logger.info(
+            "Upload authorization reused from the cache submission=%s",
+            submission.pk,
+            extra=about(submission.pk, "authorization_cached"),
+        )
         return authorization
 
     result = _recorded(
@@ -195,6 +245,16 @@ def _authorization(submission: Submission) -> UploadAuthorization:
         rate_limited=True,
     )
     remember_authorization(submission.cust_space_id, result.authorization)
+    logger.info(
+        "Upload authorization fetched submission=%s expires_at=%s",
+        submission.pk,
+        result.authorization.expires_at.isoformat(),
+        extra=about(
+            submission.pk,
+            "authorization_fetched",
+            expires_at=result.authorization.expires_at.isoformat(),
+        ),
+    )
     return result.authorization
 
 
@@ -221,6 +281,12 @@ def _upload(submission: Submission, authorization: UploadAuthorization) -> None:
         oss_key=submission.oss_key, uploaded_at=submission.uploaded_at
     ):
         raise LeaseLost
+    logger.info(
+        "Agreement uploaded submission=%s key=%s",
+        submission.pk,
+        result.key,
+        extra=about(submission.pk, "uploaded", oss_key=result.key),
+    )
 
 
 def _recorded(
@@ -291,12 +357,45 @@ def _complete(row: ApiCall, record) -> None:
 
 def _handle_failure(submission: Submission, error: ChatAppError) -> str:
     if error.refresh_authorization:
+        logger.info(
+            "Upload authorization dropped from the cache submission=%s code=%s",
+            submission.pk,
+            error.code,
+            extra=about(submission.pk, "authorization_dropped", code=error.code),
+        )
         forget_authorization(submission.cust_space_id)
     if error.code in THROTTLING_CODES and error.call is not None:
-        hold_back(error.call.action, seconds=1.0)
+        logger.warning(
+            "Throttled submission=%s action=%s code=%s: every worker holds back "
+            "for %.0f s",
+            submission.pk,
+            error.call.action,
+            error.code,
+            THROTTLE_HOLD_SECONDS,
+            extra=about(
+                submission.pk,
+                "throttled",
+                action=error.call.action,
+                code=error.code,
+                delay_seconds=THROTTLE_HOLD_SECONDS,
+            ),
+        )
+        hold_back(error.call.action, seconds=THROTTLE_HOLD_SECONDS)
 
     if error.kind == ErrorKind.ACCOUNT:
         until = pipeline.pause(error=error, submission=submission)
+        logger.warning(
+            "Waiting for the pause to end submission=%s code=%s until=%s",
+            submission.pk,
+            error.code,
+            until.isoformat(),
+            extra=about(
+                submission.pk,
+                "waiting_for_pause",
+                code=error.code,
+                until=until.isoformat(),
+            ),
+        )
         # A refusal of the account says nothing about this submission: it
         # does not use up one of its attempts.
         _retry_at(
@@ -319,12 +418,20 @@ def _handle_failure(submission: Submission, error: ChatAppError) -> str:
             return "failed"
         delay = retry_delay(submission.attempts)
         logger.warning(
-            "Submission %s: attempt %s failed with %s (%s); retrying in %.0f s",
+            "Retry scheduled submission=%s attempt=%s code=%s kind=%s delay=%.1fs",
             submission.pk,
             submission.attempts,
             error.code,
             error.kind,
             delay,
+            extra=about(
+                submission.pk,
+                "retry_scheduled",
+                attempt=submission.attempts,
+                code=error.code,
+                kind=str(error.kind),
+                delay_seconds=round(delay, 3),
+            ),
         )
         _retry_at(submission, error, timezone.now() + timedelta(seconds=delay))
         return "retrying"
@@ -355,11 +462,23 @@ def _retry_at(
 
 
 def _fail(submission, error: ChatAppError, reason: str, fixable_by: str) -> None:
-    logger.warning(
-        "Submission %s failed for good with %s; %s can fix it",
+    # A submitter's own data is theirs to correct; anything else needs support.
+    logger.log(
+        logging.WARNING if fixable_by == FixableBy.SUBMITTER else logging.ERROR,
+        "Failed submission=%s attempt=%s code=%s fixable_by=%s reason=%s",
         submission.pk,
+        submission.attempts,
         error.code,
         fixable_by,
+        reason,
+        extra=about(
+            submission.pk,
+            "failed",
+            attempt=submission.attempts,
+            code=error.code,
+            fixable_by=str(fixable_by),
+            reason=reason,
+        ),
     )
     failed = _held(submission).update(
         status=Status.FAILED,
@@ -375,9 +494,20 @@ def _fail(submission, error: ChatAppError, reason: str, fixable_by: str) -> None
         notifications.notify_needs_action(submission)
 
 
-def _release(submission: Submission, wait_seconds: float) -> str:
+def _release(submission: Submission, busy: NoSlot) -> str:
     """Give the submission back: the rate limit has no slot soon enough."""
-    when = timezone.now() + timedelta(seconds=wait_seconds)
+    logger.info(
+        "Returned to the queue for the rate limit submission=%s wait=%.1fs: %s",
+        submission.pk,
+        busy.wait_seconds,
+        busy,
+        extra=about(
+            submission.pk,
+            "returned_to_queue",
+            delay_seconds=round(busy.wait_seconds, 3),
+        ),
+    )
+    when = timezone.now() + timedelta(seconds=busy.wait_seconds)
     with transaction.atomic():
         released = _held(submission).update(
             status=Status.QUEUED if submission.attempts == 1 else Status.RETRYING,
@@ -430,6 +560,11 @@ def submissions_recover(*, grace_seconds: float = 60) -> dict[str, int]:
     for submission_id in stranded.values_list("pk", flat=True)[:500]:
         if str(submission_id) in waiting_tasks:
             continue
+        logger.warning(
+            "Task lost, queued again submission=%s",
+            submission_id,
+            extra=about(submission_id, "requeued"),
+        )
         with transaction.atomic():
             enqueue_processing(submission_id)
         counts["requeued"] += 1
@@ -480,10 +615,18 @@ def _recover_stale(submission: Submission) -> bool:
         )
         if not exhausted:
             enqueue_processing(submission.pk)
+    outcome = "failed, attempts used up" if exhausted else "queued again"
     logger.warning(
-        "Submission %s was held by a worker that stopped; %s",
+        "Recovered from a stopped worker submission=%s attempt=%s: %s",
         submission.pk,
-        "failed, attempts used up" if exhausted else "queued again",
+        submission.attempts,
+        outcome,
+        extra=about(
+            submission.pk,
+            "recovered",
+            attempt=submission.attempts,
+            outcome=outcome,
+        ),
     )
     return True
 

@@ -1,5 +1,6 @@
 """Storing submissions and sending them again."""
 
+import logging
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -13,8 +14,11 @@ from django.utils import timezone
 from onboarding.agreements import inspect_agreement
 from onboarding.models import Submission, SubmissionEvent
 from onboarding.selectors import submission_for_form_token
+from onboarding.services.log_fields import about
 from onboarding.services.ratelimit import SPACING_MARGIN
 from onboarding.services.scheduling import enqueue_processing
+
+logger = logging.getLogger(__name__)
 
 
 def submission_create(
@@ -76,6 +80,12 @@ def submission_create(
     except BaseException:
         submission.agreement.delete(save=False)
         raise
+    logger.info(
+        "Created submission=%s by=%s",
+        submission.pk,
+        submitted_by,
+        extra=about(submission.pk, "created", by=str(submitted_by)),
+    )
     return submission, True
 
 
@@ -112,6 +122,13 @@ def _requeue(
             submission=submission, kind=kind, actor=actor, message=message
         )
         enqueue_processing(submission.pk)
+    logger.info(
+        "Queued again submission=%s by=%s: %s",
+        submission.pk,
+        actor or "the command line",
+        kind,
+        extra=about(submission.pk, kind, by=str(actor or "")),
+    )
 
 
 def _refusal(submission: Submission) -> str:
