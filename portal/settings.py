@@ -4,10 +4,12 @@ Everything an operator may change comes from the environment (see README.md);
 the defaults run the portal on a laptop with SQLite and the local sandbox.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from bootstrap_wrapper import get_bootstrap_dir
+from csp.constants import NONE, SELF
 from django.conf.global_settings import LANGUAGES as DJANGO_LANGUAGES
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import to_locale
@@ -35,6 +37,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "csp",
+    "axes",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_countries",
@@ -47,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -58,6 +63,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: the lockout page it puts in place of a refused sign-in then passes
+    # through all the others, and gets the same headers as any page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -129,6 +137,77 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "onboarding:submission_list"
 LOGOUT_REDIRECT_URL = "login"
 
+# Sign-in throttling: after SIGN_IN_FAILURE_LIMIT wrong passwords, a username
+# is locked from that address for SIGN_IN_LOCKOUT_MINUTES, on the portal's
+# sign-in page and the admin's alike. Each attempt while locked starts the wait
+# again; a successful sign-in clears the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+SIGN_IN_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
+SIGN_IN_LOCKOUT_MINUTES = env_int("SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1)
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=SIGN_IN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "portal.throttling.client_address"
+# Failures and lockouts are still logged; only the banner at every start goes.
+AXES_VERBOSE = False
+# How many proxies of our own stand in front of the portal, each adding the
+# address it received a request from to X-Forwarded-For. With none, the header
+# is ignored: anyone can send it.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# Security. With debug mode off the defaults suit a portal reached over HTTPS
+# only; README.md says what to change behind a proxy that terminates TLS.
+
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+# A load balancer checks health over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int(
+    "DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600, minimum=0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True
+)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+# Only for a proxy that always sets X-Forwarded-Proto, overwriting what the
+# client sent; otherwise a client could claim HTTPS over plain HTTP.
+if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+for origin in CSRF_TRUSTED_ORIGINS:
+    if not origin.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            "DJANGO_CSRF_TRUSTED_ORIGINS must list origins with their scheme, "
+            f"such as https://terms.example.com, not {origin!r}."
+        )
+
+# Pages load the portal's own files only, through <script src> and <link>:
+# no inline script or style, nothing from another site.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Bootstrap's stylesheet draws small icons (a select's arrow, a check
+        # mark) as data: images.
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 # Internationalisation: a language is offered once its catalogue exists under
 # locale/, so adding one needs no change here.
 
@@ -182,7 +261,10 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 2
 
 # Alibaba Cloud ChatApp. Without a key pair the portal runs in sandbox mode:
 # it talks to the local stand-in (manage.py sandbox) with the sandbox's demo
-# key pair, and every page says so.
+# key pair, and every page says so. With debug mode off, the servers and the
+# worker refuse to start in sandbox mode unless CHATAPP_SANDBOX=1 asks for it
+# (see portal/safety.py): a deployment that lost its keys stops, rather than
+# send customers' terms to a stand-in.
 
 ALIBABA_CLOUD_ACCESS_KEY_ID = env_str("ALIBABA_CLOUD_ACCESS_KEY_ID")
 ALIBABA_CLOUD_ACCESS_KEY_SECRET = env_str("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
@@ -198,6 +280,12 @@ if bool(ALIBABA_CLOUD_ACCESS_KEY_ID) != bool(ALIBABA_CLOUD_ACCESS_KEY_SECRET):
     )
 
 CHATAPP_SANDBOX = not ALIBABA_CLOUD_ACCESS_KEY_ID
+CHATAPP_SANDBOX_REQUESTED = env_bool("CHATAPP_SANDBOX", default=False)
+if CHATAPP_SANDBOX_REQUESTED and not CHATAPP_SANDBOX:
+    raise ImproperlyConfigured(
+        "CHATAPP_SANDBOX=1 asks for the local sandbox, but "
+        "ALIBABA_CLOUD_ACCESS_KEY_ID is set too: unset one of them."
+    )
 SANDBOX_PORT = env_int("SANDBOX_PORT", 8001, minimum=1)
 if CHATAPP_SANDBOX:
     ALIBABA_CLOUD_ACCESS_KEY_ID = DEMO_ACCESS_KEY_ID
@@ -256,19 +344,54 @@ ALERT_EMAILS = env_list("ALERT_EMAILS")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "isv-terms@localhost")
 
 # Logging: one stream, readable by an operator; each module logs under its name.
+# LOG_FORMAT=json writes one JSON object per line, for a log collector.
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_LEVEL = (env_str("LOG_LEVEL") or "INFO").upper()
+if LOG_LEVEL not in LOG_LEVELS:
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
+        f"not {env_str('LOG_LEVEL')!r}."
+    )
+LOG_FORMAT = (env_str("LOG_FORMAT") or "plain").lower()
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(
+        f"LOG_FORMAT must be plain or json, not {env_str('LOG_FORMAT')!r}."
+    )
+# Django's own debug output (each query in debug mode, each template variable
+# it could not find) would bury the portal's lines.
+DJANGO_LOG_LEVEL = "INFO" if LOG_LEVEL == "DEBUG" else LOG_LEVEL
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "portal.logs.JsonFormatter"},
     },
+    # On the handler rather than on loggers, so that every logger's records,
+    # those of libraries included, pass through it.
+    "filters": {"redact_secrets": {"()": "portal.logs.RedactSecrets"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact_secrets"],
+        },
     },
-    "root": {"handlers": ["console"], "level": "INFO"},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django": {
+            "handlers": ["console"],
+            "level": DJANGO_LOG_LEVEL,
+            "propagate": False,
+        },
+        # runserver's request lines, which otherwise keep a handler of their own.
+        "django.server": {
+            "handlers": ["console"],
+            "level": DJANGO_LOG_LEVEL,
+            "propagate": False,
+        },
         # Their debug output carries request headers, STS tokens among them.
         "oss2": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},

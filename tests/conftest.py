@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.test import override_settings
 
 from onboarding.models import Submission
 from onboarding.sandbox import Sandbox, SandboxConfig
@@ -35,6 +36,15 @@ def empty_cache():
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def plain_http():
+    # The test client and the live server speak plain HTTP, as on a laptop;
+    # tests/web/test_security_headers.py turns the redirect to HTTPS back on.
+    # For the whole session: the live server reads it once, as it starts.
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        yield
 
 
 @pytest.fixture(autouse=True)

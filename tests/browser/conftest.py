@@ -54,8 +54,23 @@ def browser(tmp_path: Path):
         f"--user-data-dir={tmp_path / 'chromium-profile'}",
     ):
         options.add_argument(argument)
+    # The console, where the browser reports what the page's policy blocked.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
 
     driver = webdriver.Chrome(options=options, service=Service(driver_path))
     driver.implicitly_wait(5)
-    yield driver
-    driver.quit()
+    try:
+        yield driver
+        blocked = content_security_violations(driver)
+    finally:
+        driver.quit()
+    assert blocked == [], "the Content-Security-Policy blocked part of a page"
+
+
+def content_security_violations(driver) -> list[str]:
+    """What the browser refused to run or load since the last call."""
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if "Content Security Policy" in entry["message"]
+    ]

@@ -8,6 +8,8 @@ import logging
 import time
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import CommandError
 from django.db import close_old_connections
 from django.db.utils import InterfaceError, OperationalError
 from django_tasks_db.management.commands import db_worker
@@ -15,6 +17,7 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from onboarding import services
+from portal.safety import refuse_unsafe_settings
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +96,11 @@ class Command(db_worker.Command):
         parser.set_defaults(interval=0.25, reload=False)
 
     def handle(self, *args, **options) -> None:
+        try:
+            refuse_unsafe_settings()
+        except ImproperlyConfigured as refusal:
+            raise CommandError(str(refusal)) from None
+
         if options["reload"]:
             return super().handle(*args, **options)
 

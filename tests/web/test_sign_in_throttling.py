@@ -1,0 +1,174 @@
+"""Wrong passwords lock a username out from one address for a while."""
+
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.urls import reverse
+
+from tests.conftest import STAFF_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+HOME = "203.0.113.7"
+ELSEWHERE = "198.51.100.23"
+PROXY = "10.0.0.2"
+
+
+def sign_in(client, username="amira", password=STAFF_PASSWORD, *, url=None, **meta):
+    return client.post(
+        url or reverse("login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR=meta.pop("REMOTE_ADDR", HOME),
+        **meta,
+    )
+
+
+def fail(client, times: int, username="amira", **meta) -> list[int]:
+    return [
+        sign_in(client, username, "wrong", **meta).status_code for _ in range(times)
+    ]
+
+
+def test_the_fifth_wrong_password_locks_the_username_out(client, staff):
+    statuses = fail(client, 5)
+
+    assert statuses == [200, 200, 200, 200, 429]
+
+
+def test_a_locked_out_user_is_told_why_and_for_how_long(client, staff):
+    fail(client, 5)
+
+    response = sign_in(client)
+
+    assert response.status_code == 429
+    text = response.content.decode()
+    assert 'id="sign-in-locked"' in text
+    assert "paused for 15 minutes" in text
+    assert reverse("password_reset") in text
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_right_password_does_not_get_through_a_lockout(client, staff):
+    fail(client, 5)
+
+    response = sign_in(client)
+
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_another_user_from_the_same_address_is_not_locked(client, staff, other_staff):
+    fail(client, 5, "amira")
+
+    response = sign_in(client, "bruno")
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(other_staff.pk)
+
+
+def test_the_same_user_from_another_address_is_not_locked(client, staff):
+    fail(client, 5)
+
+    response = sign_in(client, REMOTE_ADDR=ELSEWHERE)
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(staff.pk)
+
+
+def test_a_forwarded_address_is_ignored_without_a_trusted_proxy(client, staff):
+    # Each attempt claims another address; none of them is believed.
+    statuses = [
+        sign_in(
+            client, password="wrong", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}"
+        ).status_code
+        for n in range(5)
+    ]
+
+    assert statuses[-1] == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {HOME}
+
+
+def test_behind_a_trusted_proxy_each_client_is_locked_on_its_own(
+    client, staff, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    locked = fail(client, 5, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=HOME)
+    other_client = sign_in(client, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=ELSEWHERE)
+
+    assert locked[-1] == 429
+    assert other_client.status_code == 302
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {HOME}
+
+
+def test_a_trusted_proxy_does_not_vouch_for_what_the_client_prepended(
+    client, staff, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    statuses = [
+        sign_in(
+            client,
+            password="wrong",
+            REMOTE_ADDR=PROXY,
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, {HOME}",
+        ).status_code
+        for n in range(5)
+    ]
+
+    assert statuses[-1] == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {HOME}
+
+
+def test_a_malformed_forwarded_address_falls_back_to_the_peer(client, staff, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    sign_in(client, password="wrong", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="x")
+
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {PROXY}
+
+
+def test_the_admin_sign_in_is_throttled_too(client, administrator):
+    admin_login = reverse("admin:login")
+
+    statuses = fail(client, 5, "olga", url=admin_login)
+    response = sign_in(client, "olga", url=admin_login)
+
+    assert statuses == [200, 200, 200, 200, 429]
+    assert response.status_code == 429
+    assert 'id="sign-in-locked"' in response.content.decode()
+    assert f'href="{admin_login}"' in response.content.decode()
+
+
+def test_a_successful_sign_in_clears_the_count(client, staff):
+    fail(client, 4)
+    assert sign_in(client).status_code == 302
+    client.logout()
+
+    statuses = fail(client, 4)
+
+    assert statuses == [200, 200, 200, 200]
+
+
+def test_the_lock_lifts_once_the_wait_is_over(client, staff):
+    fail(client, 5)
+    AccessAttempt.objects.update(
+        attempt_time=AccessAttempt.objects.get().attempt_time - timedelta(minutes=16)
+    )
+
+    response = sign_in(client)
+
+    assert response.status_code == 302
+
+
+def test_the_limit_and_the_wait_follow_the_settings(client, staff, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    settings.SIGN_IN_LOCKOUT_MINUTES = 1
+    settings.AXES_COOLOFF_TIME = timedelta(minutes=1)
+
+    statuses = fail(client, 2)
+    response = sign_in(client)
+
+    assert statuses == [200, 429]
+    assert "paused for 1 minute." in response.content.decode()
