@@ -143,6 +143,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     # Counting a large table on every page is slow; the filtered count is enough.
     show_full_result_count = False
+    paginator = admin_figures.ReviewPaginator
     list_select_related = ["submitted_by"]
     search_fields = [
         "company_name",

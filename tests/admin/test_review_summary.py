@@ -152,3 +152,22 @@ def test_the_date_links_follow_the_lists_filters(client, support, make_submissio
     assert f"created_at__year={timezone.now().year}" in everything
     assert f"created_at__year={old.year}" in failed_only
     assert f"created_at__year={timezone.now().year}" not in failed_only
+
+
+def test_the_whole_lists_size_comes_from_the_kept_status_counts(
+    client, support, make_submission, settings
+):
+    settings.ADMIN_FIGURES_MAX_AGE = 30
+    url = reverse("admin:onboarding_submission_changelist")
+    make_submission(status=Status.FAILED)
+    client.force_login(support)
+    client.get(url)
+
+    make_submission(status=Status.FAILED)
+    whole = client.get(url)
+    filtered = client.get(url, {"status__exact": "failed"})
+
+    assert whole.context["cl"].result_count == 1  # as counted a moment ago
+    assert filtered.context["cl"].result_count == 2  # a filter counts afresh
+    cache.clear()
+    assert client.get(url).context["cl"].result_count == 2
