@@ -97,13 +97,18 @@ class AgreementFile:
     sha256: str
 
 
+# Control and formatting characters (a right-to-left override among them),
+# and the line and paragraph separators, which break a name across lines.
+INVISIBLE_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")
+
+
 def clean_file_name(name: str) -> str:
     """Return the name as safe display data: no path, no control characters."""
-    # Browsers may send a full path, and a name can hide a right-to-left
-    # override or other invisible formatting characters (Unicode category Cf).
+    # Browsers may send a full path, and a name can hide characters that
+    # change how it reads.
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     visible = "".join(
-        char for char in base if unicodedata.category(char) not in ("Cc", "Cf")
+        char for char in base if unicodedata.category(char) not in INVISIBLE_CATEGORIES
     )
     visible = visible.strip()
     if len(visible) <= AGREEMENT_NAME_MAX_LENGTH:

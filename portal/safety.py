@@ -1,7 +1,7 @@
 """Refuse to serve or process with settings that are only fit for development.
 
-The application servers (portal/wsgi.py, portal/asgi.py) and the worker call
-this as they start. Commands that serve nothing, such as `check` or `migrate`,
+The application server (portal/wsgi.py) and the worker call this as they
+start. Commands that serve nothing, such as `check` or `migrate`,
 may still run with development settings.
 """
 

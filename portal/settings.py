@@ -15,7 +15,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import to_locale
 
 from onboarding.sandbox.config import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
-from portal.env import env_bool, env_float, env_int, env_list, env_str
+from portal.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -139,8 +146,10 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Sign-in throttling: after SIGN_IN_FAILURE_LIMIT wrong passwords, a username
 # is locked from that address for SIGN_IN_LOCKOUT_MINUTES, on the portal's
-# sign-in page and the admin's alike. Each attempt while locked starts the wait
-# again; a successful sign-in clears the count.
+# sign-in page and the admin's alike; after SIGN_IN_ADDRESS_FAILURE_LIMIT wrong
+# passwords from one address, whatever the usernames, the address is locked.
+# Each attempt while locked starts the wait again; a successful sign-in clears
+# the count.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -149,16 +158,23 @@ SIGN_IN_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
 SIGN_IN_LOCKOUT_MINUTES = env_int("SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1)
 AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=SIGN_IN_LOCKOUT_MINUTES)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Many people may share an address (an office behind one router), so the
+# address alone is locked only well after a username would be.
+SIGN_IN_ADDRESS_FAILURE_LIMIT = env_int(
+    "SIGN_IN_ADDRESS_FAILURE_LIMIT", 30, minimum=SIGN_IN_FAILURE_LIMIT
+)
+AXES_LOCKOUT_PARAMETERS = "portal.throttling.lockout_parameters"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "portal.throttling.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "portal.throttling.client_address"
 # Failures and lockouts are still logged; only the banner at every start goes.
 AXES_VERBOSE = False
 # How many proxies of our own stand in front of the portal, each adding the
-# address it received a request from to X-Forwarded-For. With none, the header
-# is ignored: anyone can send it.
+# address it received a request from to X-Forwarded-For, and the addresses
+# they connect from. With none, or from any other peer, the header is ignored:
+# anyone can send it.
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0, minimum=0)
+TRUSTED_PROXIES = env_networks("DJANGO_TRUSTED_PROXIES", "127.0.0.1,::1")
 
 # Security. With debug mode off the defaults suit a portal reached over HTTPS
 # only; README.md says what to change behind a proxy that terminates TLS.

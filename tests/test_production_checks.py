@@ -43,7 +43,7 @@ def manage(*arguments: str, env: dict[str, str], timeout: int = 120):
     )
 
 
-ENTRY_POINTS = ["portal.wsgi", "portal.asgi"]
+ENTRY_POINTS = ["portal.wsgi"]
 
 REFUSALS = {
     "the development key": ({"DJANGO_SECRET_KEY": None}, "DJANGO_SECRET_KEY"),

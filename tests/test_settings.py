@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_int, env_list
+from portal.env import env_bool, env_int, env_list, env_networks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,6 +122,16 @@ def test_env_int_enforces_its_minimum(monkeypatch):
 
     with pytest.raises(ImproperlyConfigured, match="SOME_LIMIT must be at least 1"):
         env_int("SOME_LIMIT", 5, minimum=1)
+
+
+def test_env_networks_reads_addresses_and_networks(monkeypatch):
+    monkeypatch.setenv("SOME_PROXIES", "10.0.0.0/8, 192.0.2.7,::1")
+
+    assert [str(network) for network in env_networks("SOME_PROXIES")] == [
+        "10.0.0.0/8",
+        "192.0.2.7/32",
+        "::1/128",
+    ]
 
 
 def test_env_list_ignores_blanks(monkeypatch):
@@ -309,6 +319,12 @@ def test_sign_in_throttling_defaults_to_five_failures_and_fifteen_minutes():
         ("SIGN_IN_FAILURE_LIMIT", "0", "SIGN_IN_FAILURE_LIMIT must be at least 1"),
         ("SIGN_IN_LOCKOUT_MINUTES", "soon", "SIGN_IN_LOCKOUT_MINUTES must be a whole"),
         ("DJANGO_TRUSTED_PROXY_COUNT", "-1", "DJANGO_TRUSTED_PROXY_COUNT must be at"),
+        ("DJANGO_TRUSTED_PROXIES", "10.0.0.0/8,lb", "DJANGO_TRUSTED_PROXIES must list"),
+        (
+            "SIGN_IN_ADDRESS_FAILURE_LIMIT",
+            "2",
+            "SIGN_IN_ADDRESS_FAILURE_LIMIT must be at least 5",
+        ),
     ],
 )
 def test_a_malformed_throttling_setting_names_the_variable(variable, value, message):

@@ -5,6 +5,7 @@ these tests visit the pages the other browser tests do not.
 """
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -23,7 +24,17 @@ def sign_in(browser, url: str, username: str, password: str = STAFF_PASSWORD):
     button = browser.find_element(By.CSS_SELECTOR, "form [type=submit]")
     button.click()
     # The answer replaces the page: wait for it before going on.
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(button))
+    WebDriverWait(browser, 10).until(lambda driver: is_gone(button))
+
+
+def is_gone(element) -> bool:
+    # Chromium reports an element of a replaced page as stale, or at times as
+    # not belonging to the document; either way it is gone.
+    try:
+        element.is_enabled()
+    except WebDriverException:
+        return True
+    return False
 
 
 def visit(browser, url: str) -> None:

@@ -35,6 +35,7 @@ def test_it_refuses_an_empty_file_given_directly():
         ("../../etc/passwd.pdf", "passwd.pdf"),
         ("terms\u202efdp.exe.pdf", "termsfdp.exe.pdf"),
         ("tab\there.pdf", "tabhere.pdf"),
+        ("line\u2028break\u2029.pdf", "linebreak.pdf"),
         ("  spaced.pdf  ", "spaced.pdf"),
     ],
 )

@@ -1,6 +1,7 @@
 """Wrong passwords lock a username out from one address for a while."""
 
 from datetime import timedelta
+from ipaddress import ip_network
 
 import pytest
 from axes.models import AccessAttempt
@@ -93,6 +94,7 @@ def test_behind_a_trusted_proxy_each_client_is_locked_on_its_own(
     client, staff, settings
 ):
     settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = [ip_network("10.0.0.0/8")]
 
     locked = fail(client, 5, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=HOME)
     other_client = sign_in(client, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=ELSEWHERE)
@@ -106,6 +108,7 @@ def test_a_trusted_proxy_does_not_vouch_for_what_the_client_prepended(
     client, staff, settings
 ):
     settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = [ip_network("10.0.0.0/8")]
 
     statuses = [
         sign_in(
@@ -123,6 +126,7 @@ def test_a_trusted_proxy_does_not_vouch_for_what_the_client_prepended(
 
 def test_a_malformed_forwarded_address_falls_back_to_the_peer(client, staff, settings):
     settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = [ip_network("10.0.0.0/8")]
 
     sign_in(client, password="wrong", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="x")
 
@@ -172,3 +176,49 @@ def test_the_limit_and_the_wait_follow_the_settings(client, staff, settings):
 
     assert statuses == [200, 429]
     assert "paused for 1 minute." in response.content.decode()
+
+
+def test_a_forwarded_address_from_an_unknown_peer_is_ignored(client, staff, settings):
+    # Someone reaching the server past the proxies names their own address.
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = [ip_network("10.0.0.0/8")]
+
+    statuses = [
+        sign_in(
+            client,
+            password="wrong",
+            REMOTE_ADDR=ELSEWHERE,
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}",
+        ).status_code
+        for n in range(5)
+    ]
+
+    assert statuses[-1] == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {
+        ELSEWHERE
+    }
+
+
+def test_an_address_failing_for_many_usernames_is_locked_as_a_whole(
+    client, staff, settings
+):
+    settings.SIGN_IN_ADDRESS_FAILURE_LIMIT = 10
+    # Four wrong passwords each, one short of locking either username.
+    spraying = fail(client, 4, username="guess0") + fail(client, 4, username="guess1")
+    reaching_the_limit = fail(client, 2, username="guess2")
+
+    right_password = sign_in(client)
+    from_elsewhere = sign_in(client, REMOTE_ADDR=ELSEWHERE)
+
+    assert 429 not in spraying
+    assert reaching_the_limit == [200, 429]
+    assert right_password.status_code == 429
+    assert from_elsewhere.status_code == 302
+
+
+def test_a_few_failures_from_a_shared_address_lock_nobody_else(client, staff, settings):
+    settings.SIGN_IN_ADDRESS_FAILURE_LIMIT = 10
+    for number in range(2):
+        fail(client, 4, username=f"colleague{number}")
+
+    assert sign_in(client).status_code == 302
