@@ -7,13 +7,15 @@ import os
 import re
 import subprocess
 import sys
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from onboarding.chatapp import ChatAppClient, ChatAppConfig
+from onboarding.chatapp import ChatAppClient, ChatAppConfig, ErrorKind
 from onboarding.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
-from onboarding.services.log_fields import about
+from onboarding.services.log_fields import StepLog
 from portal.logs import JsonFormatter, RedactSecrets
 from tests import documents
 
@@ -83,12 +85,7 @@ def logged():
 def test_a_json_line_parses_and_carries_the_submission_id(logged):
     logger, handler = logged
 
-    logger.info(
-        "Accepted submission=%s attempt=%s",
-        SUBMISSION_ID,
-        2,
-        extra=about(SUBMISSION_ID, "accepted", attempt=2),
-    )
+    StepLog(logger).info("accepted", SUBMISSION_ID, "Accepted", attempt=2)
 
     entry = json.loads(handler.stream.getvalue())
     assert entry["message"] == f"Accepted submission={SUBMISSION_ID} attempt=2"
@@ -104,11 +101,7 @@ def test_an_exception_stays_on_its_one_json_line(logged):
     try:
         raise ConnectionError("the sandbox went away")
     except ConnectionError:
-        logger.exception(
-            "Portal error while processing submission=%s",
-            SUBMISSION_ID,
-            extra=about(SUBMISSION_ID, "portal_error"),
-        )
+        StepLog(logger).exception("portal_error", SUBMISSION_ID, "Portal error")
 
     [line] = handler.stream.getvalue().splitlines()
     entry = json.loads(line)
@@ -116,6 +109,94 @@ def test_an_exception_stays_on_its_one_json_line(logged):
     assert entry["submission_id"] == SUBMISSION_ID
     assert entry["exception"].startswith("Traceback (most recent call last):")
     assert entry["exception"].endswith("ConnectionError: the sandbox went away")
+
+
+# Lines about a submission
+
+
+def test_a_step_line_states_each_field_once_for_the_text_and_the_json(logged):
+    logger, handler = logged
+    until = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
+
+    StepLog(logger).warning(
+        "retry_scheduled",
+        uuid.UUID(SUBMISSION_ID),
+        "Retry scheduled",
+        attempt=1,
+        kind=ErrorKind.RETRYABLE,
+        until=until,
+    )
+
+    [record] = handler.records
+    assert record.getMessage() == (
+        f"Retry scheduled submission={SUBMISSION_ID} attempt=1 kind=retryable "
+        "until=2026-12-03T09:30:00+00:00"
+    )
+    entry = json.loads(handler.stream.getvalue())
+    assert entry["level"] == "WARNING"
+    assert entry["submission_id"] == SUBMISSION_ID
+    assert entry["event"] == "retry_scheduled"
+    assert (entry["attempt"], entry["kind"]) == (1, "retryable")
+    assert entry["until"] == "2026-12-03T09:30:00+00:00"
+
+
+def test_a_step_line_names_the_function_that_wrote_it(logged):
+    logger, handler = logged
+
+    StepLog(logger).info("claimed", SUBMISSION_ID, "Claimed")
+
+    [record] = handler.records
+    assert record.funcName == "test_a_step_line_names_the_function_that_wrote_it"
+    assert record.pathname == __file__
+
+
+def test_a_percent_sign_in_a_step_text_is_written_as_it_is(logged):
+    logger, handler = logged
+
+    StepLog(logger).info("held", SUBMISSION_ID, "Held at 100% of the limit", wait=2)
+
+    [record] = handler.records
+    assert record.getMessage() == (
+        f"Held at 100% of the limit submission={SUBMISSION_ID} wait=2"
+    )
+
+
+class Counted:
+    """A value that counts how often it is turned into text."""
+
+    def __init__(self):
+        self.times = 0
+
+    def __str__(self):
+        self.times += 1
+        return "counted"
+
+
+def test_a_step_line_below_the_level_is_never_put_together(logged):
+    logger, handler = logged
+    logger.setLevel(logging.WARNING)
+    value = Counted()
+
+    StepLog(logger).info("claimed", SUBMISSION_ID, "Claimed", detail=value)
+
+    assert handler.records == []
+    assert value.times == 0
+    # The control: a line that is written does turn the value into text.
+    StepLog(logger).warning("lease_lost", SUBMISSION_ID, "Stopped", detail=value)
+    assert "detail=counted" in handler.records[0].getMessage()
+
+
+def test_a_secret_in_a_step_field_is_redacted_in_the_text_and_the_json(logged):
+    logger, handler = logged
+    answer = PATTERNS["SecurityToken="].format(UNKNOWN_VALUE)
+
+    StepLog(logger).warning("failed", SUBMISSION_ID, "Failed", reason=answer)
+
+    [record] = handler.records
+    assert UNKNOWN_VALUE not in record.getMessage()
+    assert UNKNOWN_VALUE not in record.reason
+    assert UNKNOWN_VALUE not in handler.stream.getvalue()
+    assert "reason=SecurityToken=[redacted]" in record.getMessage()
 
 
 def test_log_format_json_switches_the_console_to_json_lines():

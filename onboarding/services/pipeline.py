@@ -18,13 +18,20 @@ from django.utils import timezone
 from onboarding.chatapp import ChatAppError
 from onboarding.models import PipelineState, Submission, SubmissionEvent
 from onboarding.services import notifications
-from onboarding.services.log_fields import about
+from onboarding.services.log_fields import StepLog
 from onboarding.services.scheduling import enqueue_processing
 
 logger = logging.getLogger(__name__)
+steps = StepLog(logger)
 
 # How long others wait before asking again whether the trial went through.
 TRIAL_POLL_SECONDS = 15
+
+# What an operator reads first: the fields after it say which refusal.
+PAUSED = (
+    "Processing paused as Alibaba refused the account; fix it, then run "
+    "'manage.py pipeline resume'"
+)
 
 
 def is_paused() -> bool:
@@ -46,18 +53,13 @@ def pause(*, error: ChatAppError, submission: Submission) -> datetime:
         trial_started_at=None,
     )
     if paused_now:
-        logger.error(
-            "Processing paused submission=%s code=%s: Alibaba refused the account "
-            "(%s). Fix the account, then run 'manage.py pipeline resume'.",
+        steps.error(
+            "paused",
             submission.pk,
-            error.code,
-            error.message,
-            extra=about(
-                submission.pk,
-                "paused",
-                code=error.code,
-                until=cool_off_until.isoformat(),
-            ),
+            PAUSED,
+            code=error.code,
+            reason=error.message,
+            until=cool_off_until,
         )
         SubmissionEvent.objects.create(
             submission=submission,
@@ -89,11 +91,7 @@ def gate(*, submission_id) -> datetime | None:
         .update(trial_submission_id=submission_id, trial_started_at=now)
     )
     if won:
-        logger.info(
-            "Trial after the pause submission=%s",
-            submission_id,
-            extra=about(submission_id, "trial_started"),
-        )
+        steps.info("trial_started", submission_id, "Trial after the pause")
         return None
     return now + timedelta(seconds=TRIAL_POLL_SECONDS)
 
@@ -125,29 +123,17 @@ def trial_finished(*, submission_id, outcome: str) -> None:
             trial_submission=None,
             trial_started_at=None,
         )
-        logger.error(
-            "Trial refused too submission=%s; still paused until=%s",
-            submission_id,
-            next_trial.isoformat(),
-            extra=about(submission_id, "trial_refused", until=next_trial.isoformat()),
-        )
+        text = "Trial refused too, still paused"
+        steps.error("trial_refused", submission_id, text, until=next_trial)
         return
     if outcome not in PROOF_OF_HEALTH:
         # No verdict (a 503, a timeout, no turn): let another trial go.
-        logger.info(
-            "Trial gave no verdict submission=%s outcome=%s; another may go",
-            submission_id,
-            outcome,
-            extra=about(submission_id, "trial_no_verdict", outcome=outcome),
-        )
+        text = "Trial gave no verdict, another may go"
+        steps.info("trial_no_verdict", submission_id, text, outcome=outcome)
         release_trial(submission_id=submission_id)
         return
-    logger.info(
-        "Trial went through submission=%s outcome=%s; resuming",
-        submission_id,
-        outcome,
-        extra=about(submission_id, "trial_passed", outcome=outcome),
-    )
+    text = "Trial went through, resuming"
+    steps.info("trial_passed", submission_id, text, outcome=outcome)
     resume(actor=None, reason="A trial submission went through.")
 
 
@@ -190,9 +176,5 @@ def resume(*, actor: AbstractBaseUser | None, reason: str) -> int:
     )
     # One line each, so that a submission's own lines tell its whole story.
     for submission_id in waiting:
-        logger.info(
-            "Queued again after the pause submission=%s",
-            submission_id,
-            extra=about(submission_id, "resumed"),
-        )
+        steps.info("resumed", submission_id, "Queued again after the pause")
     return len(waiting)

@@ -37,11 +37,12 @@ from onboarding.services.client import (
     forget_authorization,
     remember_authorization,
 )
-from onboarding.services.log_fields import about
+from onboarding.services.log_fields import StepLog
 from onboarding.services.ratelimit import NoSlot, hold_back, wait_for_slot
 from onboarding.services.scheduling import enqueue_processing
 
 logger = logging.getLogger(__name__)
+steps = StepLog(logger)
 
 Status = Submission.Status
 T = TypeVar("T")
@@ -86,65 +87,52 @@ def submission_process(*, submission_id) -> str:
     submission_id = uuid.UUID(str(submission_id))
     held_until = pipeline.gate(submission_id=submission_id)
     if held_until is not None:
-        logger.info(
-            "Held while processing is paused submission=%s until=%s",
-            submission_id,
-            held_until.isoformat(),
-            extra=about(submission_id, "held_for_pause", until=held_until.isoformat()),
-        )
+        text = "Held while processing is paused"
+        steps.info("held_for_pause", submission_id, text, until=held_until)
         _postpone(submission_id, held_until)
         return "paused"
 
     submission = _claim(submission_id)
     if submission is None:
         # Not due, finished, or held by another worker: a duplicate task.
-        logger.debug(
-            "Skipped submission=%s: nothing to do now",
-            submission_id,
-            extra=about(submission_id, "skipped"),
-        )
+        steps.debug("skipped", submission_id, "Skipped, nothing to do now")
         pipeline.release_trial(submission_id=submission_id)
         return "skipped"
-    logger.info(
-        "Claimed submission=%s attempt=%s",
-        submission.pk,
-        submission.attempts,
-        extra=about(submission.pk, "claimed", attempt=submission.attempts),
-    )
+    steps.info("claimed", submission.pk, "Claimed", attempt=submission.attempts)
 
+    outcome = _attempt(submission)
+    pipeline.trial_finished(submission_id=submission.pk, outcome=outcome)
+    return outcome
+
+
+def _attempt(submission: Submission) -> str:
+    """Send a claimed submission; return the outcome, whatever went wrong."""
     try:
         _send(submission)
     except ChatAppError as error:
-        outcome = _handle_failure(submission, error)
+        return _handle_failure(submission, error)
     except NoSlot as busy:
-        outcome = _release(submission, busy)
+        return _release(submission, busy)
     except LeaseLost:
-        logger.warning(
-            "Lost hold of submission=%s: this worker's hold expired and another "
-            "took over; it stops here",
-            submission.pk,
-            extra=about(submission.pk, "lease_lost", attempt=submission.attempts),
-        )
-        outcome = "lease lost"
+        text = "Stopped: this worker's hold expired and another took over"
+        steps.warning("lease_lost", submission.pk, text, attempt=submission.attempts)
+        return "lease lost"
     except Exception:
-        logger.exception(
-            "Portal error while processing submission=%s",
-            submission.pk,
-            extra=about(submission.pk, "portal_error", attempt=submission.attempts),
+        text = "Portal error while processing"
+        steps.exception(
+            "portal_error", submission.pk, text, attempt=submission.attempts
         )
-        outcome = _handle_failure(
-            submission,
-            ChatAppError(
-                "The portal failed while processing the submission.",
-                kind=ErrorKind.RETRYABLE,
-                code="PortalError",
-            ),
-        )
-    else:
-        outcome = "accepted"
+        return _handle_failure(submission, _portal_error())
+    return "accepted"
 
-    pipeline.trial_finished(submission_id=submission.pk, outcome=outcome)
-    return outcome
+
+def _portal_error() -> ChatAppError:
+    # A fault of the portal's own may pass, like a lost connection.
+    return ChatAppError(
+        "The portal failed while processing the submission.",
+        kind=ErrorKind.RETRYABLE,
+        code="PortalError",
+    )
 
 
 def _claim(submission_id) -> Submission | None:
@@ -178,7 +166,21 @@ def _send(submission: Submission) -> None:
         _upload(submission, authorization)
 
     _renew_lease(submission)
-    terms = CustomerTerms(
+    terms = _customer_terms(submission)
+    result = _recorded(
+        submission,
+        SUBMIT,
+        lambda: client.submit_customer_terms(terms),
+        rate_limited=True,
+    )
+    request_id = result.call.request_id
+    steps.info("submitted", submission.pk, "Terms submitted", request_id=request_id)
+
+    _accept(submission)
+
+
+def _customer_terms(submission: Submission) -> CustomerTerms:
+    return CustomerTerms(
         cust_space_id=submission.cust_space_id,
         cust_name=submission.company_name,
         office_address=submission.office_address,
@@ -187,19 +189,9 @@ def _send(submission: Submission) -> None:
         business_desc=submission.business_description,
         isv_terms=submission.isv_terms,
     )
-    result = _recorded(
-        submission,
-        SUBMIT,
-        lambda: client.submit_customer_terms(terms),
-        rate_limited=True,
-    )
-    logger.info(
-        "Terms submitted submission=%s request_id=%s",
-        submission.pk,
-        result.call.request_id,
-        extra=about(submission.pk, "submitted", request_id=result.call.request_id),
-    )
 
+
+def _accept(submission: Submission) -> None:
     now = timezone.now()
     accepted = _held(submission).update(
         status=Status.ACCEPTED,
@@ -213,29 +205,18 @@ def _send(submission: Submission) -> None:
     )
     if not accepted:
         # Alibaba has the terms; whoever holds the submission now records it.
-        logger.warning(
-            "Lost hold of submission=%s after Alibaba accepted its terms",
-            submission.pk,
-            extra=about(submission.pk, "lease_lost"),
-        )
+        text = "Lost hold after Alibaba accepted the terms"
+        steps.warning("lease_lost", submission.pk, text)
         return
-    logger.info(
-        "Accepted submission=%s attempt=%s",
-        submission.pk,
-        submission.attempts,
-        extra=about(submission.pk, "accepted", attempt=submission.attempts),
-    )
+    steps.info("accepted", submission.pk, "Accepted", attempt=submission.attempts)
     notifications.notify_accepted(submission)
 
 
 def _authorization(submission: Submission) -> UploadAuthorization:
     authorization = cached_authorization(submission.cust_space_id)
     if authorization is not None:
-        logger.info(
-            "Upload authorization reused from the cache submission=%s",
-            submission.pk,
-            extra=about(submission.pk, "authorization_cached"),
-        )
+        text = "Upload authorization reused from the cache"
+        steps.info("authorization_cached", submission.pk, text)
         return authorization
 
     result = _recorded(
@@ -245,16 +226,9 @@ def _authorization(submission: Submission) -> UploadAuthorization:
         rate_limited=True,
     )
     remember_authorization(submission.cust_space_id, result.authorization)
-    logger.info(
-        "Upload authorization fetched submission=%s expires_at=%s",
-        submission.pk,
-        result.authorization.expires_at.isoformat(),
-        extra=about(
-            submission.pk,
-            "authorization_fetched",
-            expires_at=result.authorization.expires_at.isoformat(),
-        ),
-    )
+    expires_at = result.authorization.expires_at
+    text = "Upload authorization fetched"
+    steps.info("authorization_fetched", submission.pk, text, expires_at=expires_at)
     return result.authorization
 
 
@@ -281,12 +255,7 @@ def _upload(submission: Submission, authorization: UploadAuthorization) -> None:
         oss_key=submission.oss_key, uploaded_at=submission.uploaded_at
     ):
         raise LeaseLost
-    logger.info(
-        "Agreement uploaded submission=%s key=%s",
-        submission.pk,
-        result.key,
-        extra=about(submission.pk, "uploaded", oss_key=result.key),
-    )
+    steps.info("uploaded", submission.pk, "Agreement uploaded", oss_key=result.key)
 
 
 def _recorded(
@@ -356,91 +325,78 @@ def _complete(row: ApiCall, record) -> None:
 
 
 def _handle_failure(submission: Submission, error: ChatAppError) -> str:
-    if error.refresh_authorization:
-        logger.info(
-            "Upload authorization dropped from the cache submission=%s code=%s",
-            submission.pk,
-            error.code,
-            extra=about(submission.pk, "authorization_dropped", code=error.code),
-        )
-        forget_authorization(submission.cust_space_id)
-    if error.code in THROTTLING_CODES and error.call is not None:
-        logger.warning(
-            "Throttled submission=%s action=%s code=%s: every worker holds back "
-            "for %.0f s",
-            submission.pk,
-            error.call.action,
-            error.code,
-            THROTTLE_HOLD_SECONDS,
-            extra=about(
-                submission.pk,
-                "throttled",
-                action=error.call.action,
-                code=error.code,
-                delay_seconds=THROTTLE_HOLD_SECONDS,
-            ),
-        )
-        hold_back(error.call.action, seconds=THROTTLE_HOLD_SECONDS)
+    _forget_refused_authorization(submission, error)
+    _hold_back_when_throttled(submission, error)
 
     if error.kind == ErrorKind.ACCOUNT:
-        until = pipeline.pause(error=error, submission=submission)
-        logger.warning(
-            "Waiting for the pause to end submission=%s code=%s until=%s",
-            submission.pk,
-            error.code,
-            until.isoformat(),
-            extra=about(
-                submission.pk,
-                "waiting_for_pause",
-                code=error.code,
-                until=until.isoformat(),
-            ),
-        )
-        # A refusal of the account says nothing about this submission: it
-        # does not use up one of its attempts.
-        _retry_at(
-            submission,
-            error,
-            until,
-            reason=explanations.account_reason(error),
-            counted=False,
-        )
-        return "paused"
-
+        return _wait_for_pause(submission, error)
     if error.retryable:
-        if submission.attempts >= settings.CHATAPP_MAX_ATTEMPTS:
-            _fail(
-                submission,
-                error,
-                explanations.retries_exhausted(error),
-                FixableBy.SUPPORT,
-            )
-            return "failed"
-        delay = retry_delay(submission.attempts)
-        logger.warning(
-            "Retry scheduled submission=%s attempt=%s code=%s kind=%s delay=%.1fs",
-            submission.pk,
-            submission.attempts,
-            error.code,
-            error.kind,
-            delay,
-            extra=about(
-                submission.pk,
-                "retry_scheduled",
-                attempt=submission.attempts,
-                code=error.code,
-                kind=str(error.kind),
-                delay_seconds=round(delay, 3),
-            ),
-        )
-        _retry_at(submission, error, timezone.now() + timedelta(seconds=delay))
-        return "retrying"
-
+        return _retry_or_give_up(submission, error)
     reason, fixable_by = explanations.explain(
         error, cust_space_id=submission.cust_space_id
     )
     _fail(submission, error, reason, fixable_by)
     return "failed"
+
+
+def _forget_refused_authorization(submission: Submission, error: ChatAppError) -> None:
+    if not error.refresh_authorization:
+        return
+    text = "Upload authorization dropped from the cache"
+    steps.info("authorization_dropped", submission.pk, text, code=error.code)
+    forget_authorization(submission.cust_space_id)
+
+
+def _hold_back_when_throttled(submission: Submission, error: ChatAppError) -> None:
+    if error.code not in THROTTLING_CODES or error.call is None:
+        return
+    steps.warning(
+        "throttled",
+        submission.pk,
+        "Throttled, every worker holds back",
+        action=error.call.action,
+        code=error.code,
+        delay_seconds=THROTTLE_HOLD_SECONDS,
+    )
+    hold_back(error.call.action, seconds=THROTTLE_HOLD_SECONDS)
+
+
+def _wait_for_pause(submission: Submission, error: ChatAppError) -> str:
+    until = pipeline.pause(error=error, submission=submission)
+    steps.warning(
+        "waiting_for_pause",
+        submission.pk,
+        "Waiting for the pause to end",
+        code=error.code,
+        until=until,
+    )
+    # A refusal of the account says nothing about this submission: it does
+    # not use up one of its attempts.
+    reason = explanations.account_reason(error)
+    _retry_at(submission, error, until, reason=reason, counted=False)
+    return "paused"
+
+
+def _retry_or_give_up(submission: Submission, error: ChatAppError) -> str:
+    if submission.attempts >= settings.CHATAPP_MAX_ATTEMPTS:
+        reason = explanations.retries_exhausted(error)
+        _fail(submission, error, reason, FixableBy.SUPPORT)
+        return "failed"
+
+    delay = retry_delay(submission.attempts)
+    when = timezone.now() + timedelta(seconds=delay)
+    steps.warning(
+        "retry_scheduled",
+        submission.pk,
+        "Retry scheduled",
+        attempt=submission.attempts,
+        code=error.code,
+        kind=error.kind,
+        delay_seconds=round(delay, 3),
+        until=when,
+    )
+    _retry_at(submission, error, when)
+    return "retrying"
 
 
 def _retry_at(
@@ -463,22 +419,15 @@ def _retry_at(
 
 def _fail(submission, error: ChatAppError, reason: str, fixable_by: str) -> None:
     # A submitter's own data is theirs to correct; anything else needs support.
-    logger.log(
+    steps.log(
         logging.WARNING if fixable_by == FixableBy.SUBMITTER else logging.ERROR,
-        "Failed submission=%s attempt=%s code=%s fixable_by=%s reason=%s",
+        "failed",
         submission.pk,
-        submission.attempts,
-        error.code,
-        fixable_by,
-        reason,
-        extra=about(
-            submission.pk,
-            "failed",
-            attempt=submission.attempts,
-            code=error.code,
-            fixable_by=str(fixable_by),
-            reason=reason,
-        ),
+        "Failed",
+        attempt=submission.attempts,
+        code=error.code,
+        fixable_by=fixable_by,
+        reason=reason,
     )
     failed = _held(submission).update(
         status=Status.FAILED,
@@ -496,18 +445,15 @@ def _fail(submission, error: ChatAppError, reason: str, fixable_by: str) -> None
 
 def _release(submission: Submission, busy: NoSlot) -> str:
     """Give the submission back: the rate limit has no slot soon enough."""
-    logger.info(
-        "Returned to the queue for the rate limit submission=%s wait=%.1fs: %s",
-        submission.pk,
-        busy.wait_seconds,
-        busy,
-        extra=about(
-            submission.pk,
-            "returned_to_queue",
-            delay_seconds=round(busy.wait_seconds, 3),
-        ),
-    )
     when = timezone.now() + timedelta(seconds=busy.wait_seconds)
+    steps.info(
+        "returned_to_queue",
+        submission.pk,
+        "Returned to the queue for the rate limit",
+        delay_seconds=round(busy.wait_seconds, 3),
+        until=when,
+        cause=str(busy),
+    )
     with transaction.atomic():
         released = _held(submission).update(
             status=Status.QUEUED if submission.attempts == 1 else Status.RETRYING,
@@ -560,11 +506,7 @@ def submissions_recover(*, grace_seconds: float = 60) -> dict[str, int]:
     for submission_id in stranded.values_list("pk", flat=True)[:500]:
         if str(submission_id) in waiting_tasks:
             continue
-        logger.warning(
-            "Task lost, queued again submission=%s",
-            submission_id,
-            extra=about(submission_id, "requeued"),
-        )
+        steps.warning("requeued", submission_id, "Task lost, queued again")
         with transaction.atomic():
             enqueue_processing(submission_id)
         counts["requeued"] += 1
@@ -575,60 +517,55 @@ def _recover_stale(submission: Submission) -> bool:
     exhausted = submission.attempts >= settings.CHATAPP_MAX_ATTEMPTS
     now = timezone.now()
     with transaction.atomic():
-        stale = Submission.objects.filter(
+        moved = Submission.objects.filter(
             pk=submission.pk, claim=submission.claim, lease_expires_at__lt=Now()
-        )
-        if exhausted:
-            moved = stale.update(
-                status=Status.FAILED,
-                lease_expires_at=None,
-                claim=None,
-                failure_reason=explanations.retries_exhausted(
-                    ChatAppError("", kind=ErrorKind.RETRYABLE, code="WorkerStopped")
-                ),
-                fixable_by=FixableBy.SUPPORT,
-                last_error_code="WorkerStopped",
-                updated_at=now,
-            )
-        else:
-            moved = stale.update(
-                status=Status.RETRYING,
-                next_attempt_at=now,
-                lease_expires_at=None,
-                claim=None,
-                updated_at=now,
-            )
+        ).update(**_after_stopped_worker(exhausted=exhausted, now=now), updated_at=now)
         if not moved:
             return False
-        # A call that never got its answer written may or may not have
-        # reached Alibaba.
-        submission.api_calls.filter(outcome=ApiCall.Outcome.PENDING).update(
-            outcome=ApiCall.Outcome.UNKNOWN_OUTCOME,
-            message="The worker stopped before the answer was recorded.",
-            finished_at=now,
-        )
-        SubmissionEvent.objects.create(
-            submission=submission,
-            kind="recovered",
-            message="The worker processing it stopped; "
-            + ("its attempts were used up." if exhausted else "it was queued again."),
-        )
+        _record_stopped_worker(submission, exhausted=exhausted, now=now)
         if not exhausted:
             enqueue_processing(submission.pk)
+
     outcome = "failed, attempts used up" if exhausted else "queued again"
-    logger.warning(
-        "Recovered from a stopped worker submission=%s attempt=%s: %s",
+    steps.warning(
+        "recovered",
         submission.pk,
-        submission.attempts,
-        outcome,
-        extra=about(
-            submission.pk,
-            "recovered",
-            attempt=submission.attempts,
-            outcome=outcome,
-        ),
+        "Recovered from a stopped worker",
+        attempt=submission.attempts,
+        outcome=outcome,
     )
     return True
+
+
+def _after_stopped_worker(*, exhausted: bool, now) -> dict:
+    """The changes to a submission whose worker stopped holding it."""
+    released = {"lease_expires_at": None, "claim": None}
+    if not exhausted:
+        return {**released, "status": Status.RETRYING, "next_attempt_at": now}
+    stopped = ChatAppError("", kind=ErrorKind.RETRYABLE, code="WorkerStopped")
+    return {
+        **released,
+        "status": Status.FAILED,
+        "failure_reason": explanations.retries_exhausted(stopped),
+        "fixable_by": FixableBy.SUPPORT,
+        "last_error_code": stopped.code,
+    }
+
+
+def _record_stopped_worker(submission: Submission, *, exhausted: bool, now) -> None:
+    # A call that never got its answer written may or may not have reached
+    # Alibaba.
+    submission.api_calls.filter(outcome=ApiCall.Outcome.PENDING).update(
+        outcome=ApiCall.Outcome.UNKNOWN_OUTCOME,
+        message="The worker stopped before the answer was recorded.",
+        finished_at=now,
+    )
+    SubmissionEvent.objects.create(
+        submission=submission,
+        kind="recovered",
+        message="The worker processing it stopped; "
+        + ("its attempts were used up." if exhausted else "it was queued again."),
+    )
 
 
 def _submissions_with_waiting_tasks() -> set[str]:

@@ -14,11 +14,12 @@ from django.utils import timezone
 from onboarding.agreements import inspect_agreement
 from onboarding.models import Submission, SubmissionEvent
 from onboarding.selectors import submission_for_form_token
-from onboarding.services.log_fields import about
+from onboarding.services.log_fields import StepLog
 from onboarding.services.ratelimit import SPACING_MARGIN
 from onboarding.services.scheduling import enqueue_processing
 
 logger = logging.getLogger(__name__)
+steps = StepLog(logger)
 
 
 def submission_create(
@@ -62,10 +63,24 @@ def submission_create(
         status=Submission.Status.QUEUED,
     )
 
+    stored, created = _store(submission, agreement, agreement_file.name)
+    if created:
+        steps.info("created", stored.pk, "Created", by=str(submitted_by))
+    return stored, created
+
+
+def _store(
+    submission: Submission, agreement: UploadedFile, file_name: str
+) -> tuple[Submission, bool]:
+    """Store the agreement and the queued row; return the row and whether it is new.
+
+    The row already stored for the form token is returned when another request
+    stored it first.
+    """
     # The file is written first so the row never points at nothing; if the row
     # cannot be stored, the file goes too. The task is queued in the same
     # transaction, so a crash can never leave a stored submission unqueued.
-    submission.agreement.save(agreement_file.name, agreement, save=False)
+    submission.agreement.save(file_name, agreement, save=False)
     try:
         with transaction.atomic():
             submission.save(force_insert=True)
@@ -73,24 +88,27 @@ def submission_create(
     except IntegrityError:
         submission.agreement.delete(save=False)
         # A concurrent request with the same form token won the race.
-        existing = submission_for_form_token(submitted_by, form_token)
+        existing = submission_for_form_token(
+            submission.submitted_by, submission.form_token
+        )
         if existing is None:
             raise
         return existing, False
     except BaseException:
         submission.agreement.delete(save=False)
         raise
-    logger.info(
-        "Created submission=%s by=%s",
-        submission.pk,
-        submitted_by,
-        extra=about(submission.pk, "created", by=str(submitted_by)),
-    )
     return submission, True
 
 
 class NotReprocessable(Exception):
     """The submission cannot be sent again in its current state."""
+
+
+# The log line of each way back into the queue.
+REQUEUED = {
+    "reprocessed": "Queued again as it was",
+    "resubmitted": "Queued again with the submitter's corrections",
+}
 
 
 def _requeue(
@@ -122,13 +140,8 @@ def _requeue(
             submission=submission, kind=kind, actor=actor, message=message
         )
         enqueue_processing(submission.pk)
-    logger.info(
-        "Queued again submission=%s by=%s: %s",
-        submission.pk,
-        actor or "the command line",
-        kind,
-        extra=about(submission.pk, kind, by=str(actor or "")),
-    )
+    by = str(actor or "the command line")
+    steps.info(kind, submission.pk, REQUEUED[kind], by=by)
 
 
 def _refusal(submission: Submission) -> str:

@@ -2,13 +2,13 @@
 
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
 from onboarding.chatapp import AUTHORIZE
-from onboarding.models import Submission
+from onboarding.models import RateLimit, Submission
 from onboarding.services import pipeline_resume, submission_process, submissions_recover
 from onboarding.services.ratelimit import hold_back
 from portal.logs import JsonFormatter
@@ -131,7 +131,7 @@ def test_a_passing_failure_logs_the_retry_with_its_attempt_and_delay(
     )
     assert 0 <= retry.delay_seconds <= 0.05
     assert "attempt=1 code=ServiceUnavailable" in retry.getMessage()
-    assert "delay=" in retry.getMessage()
+    assert f"delay_seconds={retry.delay_seconds}" in retry.getMessage()
 
 
 def test_a_throttling_answer_logs_that_every_worker_holds_back(
@@ -187,14 +187,27 @@ def test_a_submission_without_a_turn_soon_goes_back_to_the_queue(
     submission = create(staff, pdf_upload)
     # Another worker met throttling: nobody may ask for an authorization soon.
     hold_back(AUTHORIZE, seconds=30)
+    free_slot = RateLimit.objects.get(pk=AUTHORIZE).next_slot_at
 
+    started = timezone.now()
     outcome = submission_process(submission_id=submission.pk)
+    finished = timezone.now()
 
     assert outcome == "rescheduled"
     returned = only(lines(submission), "returned_to_queue")
     assert returned.levelno == logging.INFO
-    assert 25 < returned.delay_seconds <= 30
     assert "seconds away" in returned.getMessage()
+    # The line tells when the submission comes back, as it was stored.
+    submission.refresh_from_db()
+    assert datetime.fromisoformat(returned.until) == submission.next_attempt_at
+    # The delay is the wait for the free slot, seen from when it was asked
+    # for; the database's clock counts in milliseconds on SQLite.
+    asked_earliest = (free_slot - finished).total_seconds()
+    asked_latest = (free_slot - started).total_seconds()
+    assert asked_earliest - 0.002 <= returned.delay_seconds <= asked_latest + 0.002
+    # The submission comes back after that wait, counted from its release.
+    waited = timedelta(seconds=returned.delay_seconds)
+    assert started + waited <= submission.next_attempt_at <= finished + waited
 
 
 def test_a_pause_and_its_end_are_logged_with_the_submission(staff, pdf_upload, lines):
