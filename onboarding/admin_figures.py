@@ -4,24 +4,49 @@ Counting statuses, summing what needs attention, charting 30 days and listing
 the months that hold submissions each read a large part of the table. They
 change slowly next to how often reviewers open the list, so each process keeps
 them for ADMIN_FIGURES_MAX_AGE seconds. Support's own actions forget them at
-once, so a reviewer sees the effect of what they just did.
+once in every process, so a reviewer sees the effect of what they just did,
+whichever server draws the next page.
 """
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.contrib.admin.templatetags.admin_list import date_hierarchy
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import F, QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 
-from onboarding.models import Submission
+from onboarding.models import PipelineState, Submission
 from onboarding.selectors import ReviewSummary, daily_outcomes, review_summary
 
 PREFIX = "onboarding:review-figures:"
-# Bumping the generation forgets every figure at once, the date hierarchy of
-# each filtered list included, without knowing their keys.
-GENERATION_KEY = f"{PREFIX}generation"
+# The version of the figures this visit of the list reads, read once with the
+# pipeline's state rather than once for each figure.
+visit_version: ContextVar[int | None] = ContextVar("visit_version", default=None)
+
+
+@contextmanager
+def one_visit(state: PipelineState) -> Iterator[None]:
+    """Read every figure of one visit of the list at the state's version."""
+    token = visit_version.set(state.figures_version)
+    try:
+        yield
+    finally:
+        visit_version.reset(token)
+
+
+def _version() -> int:
+    version = visit_version.get()
+    if version is None:
+        stored = PipelineState.objects.filter(pk=1).values_list(
+            "figures_version", flat=True
+        )
+        version = stored.first() or 0
+    return version
 
 
 def _cached(name: str, compute):
@@ -29,27 +54,22 @@ def _cached(name: str, compute):
     if max_age <= 0:
         return compute()
 
-    generation = cache.get_or_set(GENERATION_KEY, 0, timeout=None)
-    return cache.get_or_set(f"{PREFIX}{generation}:{name}", compute, timeout=max_age)
+    # A new version leaves every figure kept under the old one unread, the
+    # date hierarchy of each filtered list included, without knowing keys.
+    key = f"{PREFIX}{_version()}:{name}"
+    return cache.get_or_set(key, compute, timeout=max_age)
 
 
 def forget_review_figures() -> None:
-    """Make the next list read every figure afresh."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 1, timeout=None)
+    """Make the next list, in any process, read every figure afresh."""
+    bump = {"figures_version": F("figures_version") + 1}
+    if not PipelineState.objects.filter(pk=1).update(**bump):
+        PipelineState.current()
+        PipelineState.objects.filter(pk=1).update(**bump)
 
 
 def status_counts() -> dict[str, int]:
-    def count() -> dict[str, int]:
-        return dict(
-            Submission.objects.order_by()
-            .values_list("status")
-            .annotate(count=Count("pk"))
-        )
-
-    return _cached("status-counts", count)
+    return summary().by_status
 
 
 class ReviewPaginator(Paginator):

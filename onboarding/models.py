@@ -1,4 +1,5 @@
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -25,6 +26,53 @@ def agreement_upload_to(submission: "Submission", filename: str) -> str:
 class FixableBy(models.TextChoices):
     SUBMITTER = "submitter", _("The submitter")
     SUPPORT = "support", _("Support")
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
+        """List the years or months that hold submissions, as Django does.
+
+        Django reads every row for this, with a DISTINCT; on the whole table,
+        one lookup along the creation-time index per year or month in use
+        finds the same ones. The admin's date links ask for them.
+        """
+        hops = (
+            field_name == "created_at"
+            and kind in ("year", "month")
+            and order == "ASC"
+            and tzinfo is None
+            and not self.query.where
+        )
+        if not hops:
+            return super().datetimes(field_name, kind, order, tzinfo)
+        return list(self._periods_in_use(kind))
+
+    def _periods_in_use(self, kind: str):
+        earliest = self.order_by("created_at").values_list("created_at", flat=True)
+        found = earliest.first()
+        while found is not None:
+            local = timezone.localtime(found)
+            start = local.replace(
+                month=1 if kind == "year" else local.month,
+                day=1,
+                hour=0,
+                minute=0,
+                second=0,
+                microsecond=0,
+                tzinfo=None,
+            )
+            # Made aware anew: a period may not share the offset of the time
+            # found in it.
+            yield timezone.make_aware(start)
+            found = earliest.filter(
+                created_at__gte=timezone.make_aware(_following(start, kind))
+            ).first()
+
+
+def _following(start: datetime, kind: str) -> datetime:
+    if kind == "year" or start.month == 12:
+        return start.replace(year=start.year + 1, month=1)
+    return start.replace(month=start.month + 1)
 
 
 class Submission(models.Model):
@@ -99,6 +147,8 @@ class Submission(models.Model):
     form_token = models.UUIDField(_("form token"), editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = SubmissionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("submission")
@@ -248,6 +298,19 @@ class PipelineState(models.Model):
         Submission, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     trial_started_at = models.DateTimeField(null=True, blank=True)
+    # The last lifting of a pause, kept even when nothing waited for it.
+    resumed_at = models.DateTimeField(null=True, blank=True)
+    resumed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resume_reason = models.TextField(blank=True)
+    # Support's actions bump it, so that every process, not only the one that
+    # served the action, reads the admin's whole-table figures afresh.
+    figures_version = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("pipeline state")
@@ -257,5 +320,5 @@ class PipelineState(models.Model):
 
     @classmethod
     def current(cls) -> "PipelineState":
-        state, _ = cls.objects.get_or_create(pk=1)
+        state, _ = cls.objects.select_related("resumed_by").get_or_create(pk=1)
         return state

@@ -139,17 +139,20 @@ def trial_finished(*, submission_id, outcome: str) -> None:
 
 def resume(*, actor: AbstractBaseUser | None, reason: str) -> int:
     """Lift the pause and queue what waited; return how many were queued."""
+    now = timezone.now()
     with transaction.atomic():
         lifted = PipelineState.objects.filter(pk=1, paused=True).update(
             paused=False,
             cool_off_until=None,
             trial_submission=None,
             trial_started_at=None,
+            resumed_at=now,
+            resumed_by=actor,
+            resume_reason=reason,
         )
         if not lifted:
             return 0
 
-        now = timezone.now()
         waiting = list(
             Submission.objects.filter(
                 status__in=[Submission.Status.QUEUED, Submission.Status.RETRYING]

@@ -41,8 +41,8 @@ def test_reprocess_asks_for_confirmation_with_its_figures(client, support, mixed
     assert f"<code>Ram.PermissionDeny</code></td><td {counts}1<" in page
     assert "1: accepted already" in page
     assert "1: being processed" in page
-    # 3 submit calls, 0.22 s apart at 5 per second.
-    assert "at least 1 seconds" in page
+    # 3 submit calls, 0.22 s apart at 5 per second: 0.66 s, rounded up.
+    assert "at least 1 second." in page
     assert Submission.objects.filter(status=Status.QUEUED).count() == 0
 
 
@@ -206,6 +206,24 @@ def test_the_pause_shows_above_the_list_and_support_lifts_it(
     event = waiting.events.get()
     assert (event.kind, event.actor) == ("resumed", support)
     assert "RAM policy fixed" in event.message
+
+
+def test_a_lifted_pause_is_recorded_and_shown_even_with_nothing_waiting(
+    client, support
+):
+    pause()
+    client.force_login(support)
+
+    client.post(reverse("admin:onboarding_pipeline_resume"), {"reason": "Keys rotated"})
+    page = client.get(LIST_URL).content.decode()
+
+    state = PipelineState.current()
+    assert (state.resumed_by, state.resume_reason) == (support, "Keys rotated")
+    assert state.resumed_at is not None
+    assert 'id="pipeline-paused"' not in page
+    shown = page.split('id="pipeline-resumed">', 1)[1].split("</p>", 1)[0]
+    assert f"by {support.get_username()}:" in shown
+    assert "Keys rotated" in shown
 
 
 def test_a_reviewer_sees_the_pause_but_cannot_lift_it(client, reviewer):

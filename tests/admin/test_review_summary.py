@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,6 +28,7 @@ def test_the_summary_counts_what_needs_attention(make_submission):
 
     assert (summary.failed_for_submitter, summary.failed_for_support) == (1, 2)
     assert summary.waiting_to_retry == 1
+    assert summary.by_status == {"failed": 3, "retrying": 1, "queued": 1, "accepted": 1}
     assert abs(summary.oldest_waiting_since - (now - timedelta(hours=3))) < timedelta(
         seconds=1
     )
@@ -123,6 +125,51 @@ def test_reprocessing_from_the_list_refreshes_its_figures_at_once(
     assert "<strong>1</strong> failed, for support" in before
     assert "<strong>0</strong> failed, for support" in after
     assert "Queued (1)" in after
+
+
+def test_reprocessing_in_another_process_refreshes_this_ones_figures(
+    client, support, make_submission, settings
+):
+    settings.ADMIN_FIGURES_MAX_AGE = 30
+    url = reverse("admin:onboarding_submission_changelist")
+    failed = make_submission(status=Status.FAILED, fixable_by="support")
+    client.force_login(support)
+    client.get(url)
+
+    # Each server process keeps figures in memory of its own; another one
+    # serves the action.
+    elsewhere = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    with override_settings(CACHES={"default": {**elsewhere, "LOCATION": "other"}}):
+        client.post(
+            url,
+            {
+                "action": "reprocess_selected",
+                "_selected_action": [str(failed.pk)],
+                "confirm": "yes",
+            },
+        )
+    after = client.get(url).content.decode()
+
+    assert "<strong>0</strong> failed, for support" in after
+    assert "Queued (1)" in after
+
+
+def test_a_change_no_action_made_leaves_the_kept_figures_in_every_process(
+    client, support, make_submission, settings
+):
+    # The control of the test above: the figures are kept unless an action
+    # tells every process to forget them.
+    settings.ADMIN_FIGURES_MAX_AGE = 30
+    url = reverse("admin:onboarding_submission_changelist")
+    failed = make_submission(status=Status.FAILED, fixable_by="support")
+    client.force_login(support)
+    client.get(url)
+
+    Submission.objects.filter(pk=failed.pk).update(status=Status.QUEUED)
+    kept = client.get(url).content.decode()
+
+    assert "<strong>1</strong> failed, for support" in kept
+    assert "Failed (1)" in kept
 
 
 def test_with_no_age_the_figures_are_read_on_every_visit(

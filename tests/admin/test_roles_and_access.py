@@ -128,6 +128,24 @@ def test_the_list_is_searchable_by_request_id(client, support, make_submission):
     assert "Other Ltd" not in page
 
 
+def test_a_request_id_search_keeps_the_lists_filters_and_shows_each_row_once(
+    client, support, make_submission
+):
+    failed = make_submission(company_name="Failed Ltd", status="failed")
+    accepted = make_submission(company_name="Accepted Ltd", status="accepted")
+    for submission in (failed, failed, accepted):
+        ApiCall.objects.create(
+            submission=submission, attempt=1, action="OSS:PutObject", request_id="R-7"
+        )
+    client.force_login(support)
+
+    page = client.get(LIST_URL, {"q": "R-7", "status__exact": "failed"}).content
+    page = page.decode()
+
+    assert page.count(">Failed Ltd<") == 1
+    assert "Accepted Ltd" not in page
+
+
 def count_list_queries(client) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(LIST_URL).status_code == 200

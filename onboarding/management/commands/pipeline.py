@@ -31,6 +31,8 @@ class Command(BaseCommand):
         ).count()
         if not state.paused:
             self.stdout.write(f"Processing runs. {waiting} submissions waiting.")
+            if state.resumed_at is not None:
+                self.stdout.write(self.last_resume(state))
             return
         self.stdout.write(
             f"Processing is PAUSED since {state.paused_at:%Y-%m-%d %H:%M:%S %Z}.\n"
@@ -38,4 +40,13 @@ class Command(BaseCommand):
             f"A trial submission may run after "
             f"{state.cool_off_until:%Y-%m-%d %H:%M:%S %Z}.\n"
             f"{waiting} submissions waiting."
+        )
+
+    @staticmethod
+    def last_resume(state: PipelineState) -> str:
+        # No one signed in lifts it from the command line or by a trial.
+        by = f" by {state.resumed_by}" if state.resumed_by else ""
+        return (
+            f"The last pause was lifted {state.resumed_at:%Y-%m-%d %H:%M:%S %Z}"
+            f"{by}: {state.resume_reason}"
         )
