@@ -323,7 +323,8 @@ class SubmissionAdmin(admin.ModelAdmin):
             title=_("Reprocess submissions"),
             plan=plan,
             # Never "0 seconds" for a few: the last call still takes its turn.
-            seconds=math.ceil(seconds),
+            # Rounded first, so that 11.000000000000002 s reads as 11.
+            seconds=math.ceil(round(seconds, 3)),
             paused=services.is_paused(),
         )
 

@@ -16,7 +16,7 @@ from onboarding.models import Submission, SubmissionEvent
 from onboarding.selectors import submission_for_form_token
 from onboarding.services.log_fields import StepLog
 from onboarding.services.ratelimit import SPACING_MARGIN
-from onboarding.services.scheduling import enqueue_processing
+from onboarding.services.scheduling import enqueue_processing, enqueue_processing_of
 
 logger = logging.getLogger(__name__)
 steps = StepLog(logger)
@@ -104,6 +104,9 @@ class NotReprocessable(Exception):
     """The submission cannot be sent again in its current state."""
 
 
+# Submissions queued again in one transaction when support picks many.
+REPROCESS_BATCH = 500
+
 # The log line of each way back into the queue.
 REQUEUED = {
     "reprocessed": "Queued again as it was",
@@ -112,19 +115,25 @@ REQUEUED = {
 
 
 def _requeue(
-    submission: Submission,
+    submission_ids: list,
     *,
     actor: AbstractBaseUser | None,
     kind: str,
     message: str,
     changes: dict | None = None,
-) -> None:
-    """Move a failed submission back to the queue, keeping its history."""
+) -> list:
+    """Move the failed ones among the submissions back to the queue, keeping
+    their history; return the ids of those moved."""
     now = timezone.now()
     with transaction.atomic():
-        moved = Submission.objects.filter(
-            pk=submission.pk, status=Submission.Status.FAILED
-        ).update(
+        # Locked first, so that those found failed are the ones moved, even
+        # when a support click or a resubmission races this one.
+        moving = list(
+            Submission.objects.select_for_update()
+            .filter(pk__in=submission_ids, status=Submission.Status.FAILED)
+            .values_list("pk", flat=True)
+        )
+        Submission.objects.filter(pk__in=moving).update(
             status=Submission.Status.QUEUED,
             attempts=0,
             next_attempt_at=now,
@@ -134,14 +143,23 @@ def _requeue(
             updated_at=now,
             **(changes or {}),
         )
-        if not moved:
-            raise NotReprocessable(_refusal(submission))
-        SubmissionEvent.objects.create(
-            submission=submission, kind=kind, actor=actor, message=message
+        SubmissionEvent.objects.bulk_create(
+            SubmissionEvent(
+                submission_id=submission_id, kind=kind, actor=actor, message=message
+            )
+            for submission_id in moving
         )
-        enqueue_processing(submission.pk)
+        enqueue_processing_of(moving)
+
     by = str(actor or "the command line")
-    steps.info(kind, submission.pk, REQUEUED[kind], by=by)
+    for submission_id in moving:
+        steps.info(kind, submission_id, REQUEUED[kind], by=by)
+    return moving
+
+
+def _requeue_one(submission: Submission, **requeue) -> None:
+    if not _requeue([submission.pk], **requeue):
+        raise NotReprocessable(_refusal(submission))
 
 
 def _refusal(submission: Submission) -> str:
@@ -160,7 +178,7 @@ def submission_reprocess(
 
     Raise NotReprocessable, with the reason, for any other status.
     """
-    _requeue(
+    _requeue_one(
         submission,
         actor=actor,
         kind="reprocessed",
@@ -202,7 +220,7 @@ def submission_resubmit(
         pk=submission.pk
     )
     try:
-        _requeue(
+        _requeue_one(
             submission,
             actor=actor,
             kind="resubmitted",
@@ -266,13 +284,22 @@ def reprocess_plan(submissions) -> ReprocessPlan:
 def submissions_reprocess(
     *, submissions, actor: AbstractBaseUser | None, reason: str = ""
 ) -> tuple[int, int]:
-    """Queue the failed ones of a selection again; return (queued, refused)."""
-    queued = refused = 0
-    for submission in submissions.filter(status=Submission.Status.FAILED):
-        try:
-            submission_reprocess(submission=submission, actor=actor, reason=reason)
-        except NotReprocessable:
-            refused += 1
-        else:
-            queued += 1
-    return queued, refused
+    """Queue the failed ones of a selection again; return (queued, refused).
+
+    They go in batches of one transaction each, so that thousands are queued
+    within one request, and a failure part way keeps the batches before it.
+    """
+    failed = list(
+        submissions.filter(status=Submission.Status.FAILED).values_list("pk", flat=True)
+    )
+    queued = 0
+    for start in range(0, len(failed), REPROCESS_BATCH):
+        queued += len(
+            _requeue(
+                failed[start : start + REPROCESS_BATCH],
+                actor=actor,
+                kind="reprocessed",
+                message=reason or "Queued again.",
+            )
+        )
+    return queued, len(failed) - queued

@@ -5,6 +5,7 @@ import socket
 import pytest
 
 from onboarding.models import Submission
+from onboarding.services import notifications
 from tests.pipeline.conftest import drain
 from tests.pipeline.test_happy_path import create
 
@@ -85,3 +86,26 @@ def test_a_broken_mail_server_does_not_stop_processing(
     submission.refresh_from_db()
     assert submission.status == Submission.Status.ACCEPTED
     assert "Could not send the accepted email" in caplog.text
+
+
+def test_the_needs_your_action_email_goes_to_the_submitter_alone(
+    staff,
+    administrator,
+    make_submission,
+    mailoutbox,
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    # An admin and an alert address exist, as on the live site, to be left out.
+    settings.ALERT_EMAILS = ["oncall@isv.example"]
+    submission = make_submission(
+        status=Submission.Status.FAILED,
+        fixable_by="submitter",
+        failure_reason="The space does not belong to this ISV account.",
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify_needs_action(submission)
+
+    [mail] = mailoutbox
+    assert mail.recipients() == [staff.email]

@@ -9,7 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from onboarding.models import Submission, SubmissionEvent
-from onboarding.services import NotReprocessable, submission_reprocess
+from onboarding.services import (
+    NotReprocessable,
+    submission_reprocess,
+    submissions_reprocess,
+)
+from onboarding.services.scheduling import enqueue_processing_of
 from tests import documents
 from tests.pipeline.conftest import drain
 from tests.pipeline.test_happy_path import create
@@ -168,6 +173,71 @@ def test_reprocessing_anything_but_a_failure_is_refused(make_submission, status)
     submission.refresh_from_db()
     assert submission.status == status
     assert not SubmissionEvent.objects.exists()
+
+
+def waiting_tasks() -> list[str]:
+    from django_tasks_db.models import DBTaskResult
+
+    return sorted(task.args_kwargs["args"][0] for task in DBTaskResult.objects.all())
+
+
+def test_reprocessing_many_queues_each_failure_once_across_batches(
+    make_submission, support, monkeypatch
+):
+    monkeypatch.setattr("onboarding.services.submissions.REPROCESS_BATCH", 2)
+    failed = [make_submission(status=Status.FAILED) for _ in range(5)]
+    make_submission(status=Status.ACCEPTED)
+
+    queued, refused = submissions_reprocess(
+        submissions=Submission.objects.all(), actor=support, reason="Keys rotated"
+    )
+
+    assert (queued, refused) == (5, 0)
+    assert set(Submission.objects.values_list("status", flat=True)) == {
+        Status.QUEUED,
+        Status.ACCEPTED,
+    }
+    assert waiting_tasks() == sorted(str(submission.pk) for submission in failed)
+    events = SubmissionEvent.objects.all()
+    assert sorted(event.submission_id for event in events) == sorted(
+        submission.pk for submission in failed
+    )
+    assert {(event.actor, event.message) for event in events} == {
+        (support, "Keys rotated")
+    }
+
+
+def test_a_batch_that_fails_leaves_the_batches_before_it_queued(
+    make_submission, monkeypatch
+):
+    monkeypatch.setattr("onboarding.services.submissions.REPROCESS_BATCH", 2)
+    for _ in range(4):
+        make_submission(status=Status.FAILED)
+    batches = []
+
+    def enqueue_until_the_second_batch(submission_ids):
+        batches.append(submission_ids)
+        if len(batches) == 2:
+            raise ConnectionError("the database went away")
+        enqueue_processing_of(submission_ids)
+
+    monkeypatch.setattr(
+        "onboarding.services.submissions.enqueue_processing_of",
+        enqueue_until_the_second_batch,
+    )
+
+    with pytest.raises(ConnectionError):
+        submissions_reprocess(submissions=Submission.objects.all(), actor=None)
+
+    # The first batch is queued with its tasks and events; the second, rolled
+    # back whole, is still failed, as a second try would find it.
+    first, second = batches
+    assert set(Submission.objects.filter(status=Status.QUEUED)) == set(
+        Submission.objects.filter(pk__in=first)
+    )
+    assert Submission.objects.filter(pk__in=second, status=Status.FAILED).count() == 2
+    assert waiting_tasks() == sorted(str(pk) for pk in first)
+    assert SubmissionEvent.objects.count() == 2
 
 
 def test_the_command_reprocesses_by_filter_and_reports_counts(
