@@ -34,6 +34,11 @@ REFUSALS = {
         "This PDF has other data after its end marker. Export the agreement as "
         "a PDF again and choose that file."
     ),
+    Problem.FOREIGN_DATA: gettext_lazy(
+        "This file mixes a PDF with data of another kind, such as an archive "
+        "or a web page, so other programs may open it as that. Export the "
+        "agreement as a PDF again and choose that file."
+    ),
     Problem.UNREADABLE: gettext_lazy(
         "This PDF is damaged and cannot be read. Export or scan the agreement "
         "as a PDF again and choose that file."
@@ -57,6 +62,11 @@ REFUSALS = {
         "This PDF tries to start another program or open another file. Print "
         "the agreement to a new PDF and choose that file."
     ),
+    Problem.EXTERNAL_ACTION: gettext_lazy(
+        "This PDF opens other files or sends data elsewhere: it has links or "
+        "actions other than links to web pages and e-mail addresses. Print "
+        "the agreement to a new PDF and choose that file."
+    ),
     Problem.EMBEDDED_FILE: gettext_lazy(
         "This PDF has files attached or embedded in it. Remove the "
         "attachments, or print the agreement to a new PDF, and choose that "
@@ -67,8 +77,8 @@ REFUSALS = {
         "the filled-in agreement to a new PDF and choose that file."
     ),
     Problem.RICH_MEDIA: gettext_lazy(
-        "This PDF contains rich media, such as video, sound or Flash. Print "
-        "the agreement to a new PDF and choose that file."
+        "This PDF contains rich media, such as video, sound, 3D models or "
+        "Flash. Print the agreement to a new PDF and choose that file."
     ),
     Problem.OPEN_ACTION: gettext_lazy(
         "This PDF runs an action as soon as it is opened. Print the agreement "

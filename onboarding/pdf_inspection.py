@@ -16,14 +16,23 @@ import resource
 import subprocess
 import sys
 import warnings
+import zipfile
 from collections.abc import Iterator
 from enum import StrEnum
 from io import BytesIO
 from pathlib import Path
 
 from pypdf import PdfReader, apply_configuration
-from pypdf.errors import LimitReachedError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+from pypdf.errors import LimitReachedError, PdfReadError
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    PdfObject,
+    StreamObject,
+    read_object,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,10 +64,22 @@ SPACE = rb"[\x00\t\n\x0c\r ]"
 INDIRECT_OBJECT = re.compile(
     rb"(?<![0-9])[0-9]{1,10}%b{1,8}[0-9]{1,5}%b{1,8}obj" % (SPACE, SPACE)
 )
+# What may follow an end marker other than the last: blanks, comments, then
+# the next revision, which opens with an object or a cross-reference table.
+GAP = re.compile(rb"(?:%b|%%[^\r\n]*)*" % SPACE)
+REVISION_START = re.compile(
+    rb"[0-9]{1,10}%b{1,8}[0-9]{1,5}%b{1,8}obj|xref%b" % (SPACE, SPACE, SPACE)
+)
 STREAM_START = re.compile(rb">>%b{0,8}stream(?:\r\n|\n|\r)" % SPACE)
 STREAM_END = b"endstream"
 RAW_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]{1,127})")
 NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+TRAILER = re.compile(rb"trailer%b*<<" % SPACE)
+# The signatures other programs look for, wherever in a file they are: the
+# records of a ZIP archive (and so of office documents) and HTML markup.
+FOREIGN_SIGNATURE = re.compile(
+    rb"PK\x03\x04|PK\x01\x02|PK\x05\x06|<html|<script|<!doctype", re.IGNORECASE
+)
 
 
 class Problem(StrEnum):
@@ -68,12 +89,14 @@ class Problem(StrEnum):
     DATA_BEFORE_HEADER = "data_before_header"
     TRUNCATED = "truncated"
     TRAILING_DATA = "trailing_data"
+    FOREIGN_DATA = "foreign_data"
     UNREADABLE = "unreadable"
     ENCRYPTED = "encrypted"
     NO_PAGES = "no_pages"
     TOO_COMPLEX = "too_complex"
     JAVASCRIPT = "javascript"
     LAUNCH_ACTION = "launch_action"
+    EXTERNAL_ACTION = "external_action"
     EMBEDDED_FILE = "embedded_file"
     XFA_FORM = "xfa_form"
     RICH_MEDIA = "rich_media"
@@ -100,10 +123,43 @@ ACTIVE_VALUES = {
     "/FileAttachment": Problem.EMBEDDED_FILE,
     "/RichMedia": Problem.RICH_MEDIA,
 }
+# Actions that run code, reach outside the document or play media. /S also
+# names page label styles, transitions and structure roles, so these count
+# only as the /S of a dictionary, the one place an action type is written.
+ACTION_TYPES = {
+    "/JavaScript": Problem.JAVASCRIPT,
+    "/Launch": Problem.LAUNCH_ACTION,
+    "/GoToR": Problem.EXTERNAL_ACTION,
+    "/GoToE": Problem.EXTERNAL_ACTION,
+    "/ImportData": Problem.EXTERNAL_ACTION,
+    "/SubmitForm": Problem.EXTERNAL_ACTION,
+    "/Rendition": Problem.RICH_MEDIA,
+    "/Movie": Problem.RICH_MEDIA,
+    "/Sound": Problem.RICH_MEDIA,
+    "/GoTo3DView": Problem.RICH_MEDIA,
+    "/RichMediaExecute": Problem.RICH_MEDIA,
+}
+MEDIA_ANNOTATIONS = {"/Screen", "/Movie", "/Sound", "/3D", "/RichMedia"}
+# A link may lead to a web page, a mail or a phone call. Any other target,
+# a relative one included, is resolved against the file's own folder or
+# handed to whichever program claims its scheme.
+SAFE_URI_SCHEMES = {"http", "https", "mailto", "tel"}
+URI_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+URI_DROPPED = re.compile(r"[\t\n\r]")
+C0_AND_SPACE = "".join(chr(code) for code in range(0x21))
 # Whether a bare name was a key or a value is lost outside the parsed graph;
 # /OpenAction is left out because its harmless form, a page to show first,
-# is what many office suites write.
-ACTIVE_RAW_NAMES = {**ACTIVE_KEYS, **ACTIVE_VALUES}
+# is what many office suites write, and /Movie and /Sound because they also
+# name the entries that hold a clip or a sound.
+ACTIVE_RAW_NAMES = {
+    **ACTIVE_KEYS,
+    **ACTIVE_VALUES,
+    **{
+        name: problem
+        for name, problem in ACTION_TYPES.items()
+        if name not in ("/Movie", "/Sound")
+    },
+}
 
 
 class TooComplex(Exception):
@@ -163,33 +219,41 @@ def child_environment() -> dict[str, str]:
 
 def find_problems(data: bytes) -> list[Problem]:
     """Return what is wrong with a PDF, inspected in this process."""
-    framing = framing_problem(data)
-    if framing is not None:
-        return [framing]
+    problem = framing_problem(data) or foreign_data_problem(data)
+    if problem is not None:
+        return [problem]
 
     try:
         with apply_configuration(**PYPDF_LIMITS):
-            reader = PdfReader(
-                BytesIO(data),
-                strict=True,
-                xref_stream_maximum_entries=XREF_STREAM_MAXIMUM_ENTRIES,
-            )
-            if reader.is_encrypted:
-                return [Problem.ENCRYPTED]
-            if listed_objects(reader) > MAXIMUM_OBJECTS:
-                raise TooComplex(f"more than {MAXIMUM_OBJECTS} objects")
-            if len(reader.pages) == 0:
-                return [Problem.NO_PAGES]
-            found = active_content(reader) | active_raw_names(data)
+            return parsed_problems(data)
     except Exception as error:
         # A damaged file can fail anywhere in pypdf, with any exception, and
         # pypdf wraps some of those that mean "too much work" in others.
         if any(isinstance(cause, EXHAUSTION) for cause in causes(error)):
             return [Problem.TOO_COMPLEX]
         # Encryption pypdf cannot handle still deserves its own message.
-        if b"/Encrypt" in data:
+        if declares_encryption(data):
             return [Problem.ENCRYPTED]
         return [Problem.UNREADABLE]
+
+
+def parsed_problems(data: bytes) -> list[Problem]:
+    """Read the PDF with pypdf and name what is wrong with its objects."""
+    reader = PdfReader(
+        BytesIO(data),
+        strict=True,
+        xref_stream_maximum_entries=XREF_STREAM_MAXIMUM_ENTRIES,
+    )
+    if reader.is_encrypted:
+        return [Problem.ENCRYPTED]
+    if listed_objects(reader) > MAXIMUM_OBJECTS:
+        raise TooComplex(f"more than {MAXIMUM_OBJECTS} objects")
+    if len(reader.pages) == 0:
+        return [Problem.NO_PAGES]
+
+    found = active_content(reader)
+    found |= active_raw_names(data)
+    found |= object_stream_names(data, reader)
     return sorted(found, key=list(Problem).index)
 
 
@@ -214,7 +278,8 @@ def header_problem(data: bytes) -> Problem | None:
 
 
 def framing_problem(data: bytes) -> Problem | None:
-    """Check that the bytes start with a PDF header and end at an end marker."""
+    """Check that the bytes start with a PDF header, end at an end marker and
+    hold nothing but revisions between the markers."""
     if (problem := header_problem(data)) is not None:
         return problem
 
@@ -226,12 +291,65 @@ def framing_problem(data: bytes) -> Problem | None:
 
     # Incremental updates end in their own marker, so only what follows the
     # last one counts; the start of an unfinished update is a cut-off file.
-    rest = data[end + len(END_MARKER) :]
-    if not rest.strip(PDF_WHITESPACE):
-        return None
-    if INDIRECT_OBJECT.search(rest) or b"startxref" in rest:
-        return Problem.TRUNCATED
-    return Problem.TRAILING_DATA
+    after = end + len(END_MARKER)
+    if data[after:].strip(PDF_WHITESPACE):
+        return (
+            Problem.TRUNCATED if opens_revision(data, after) else Problem.TRAILING_DATA
+        )
+    if not earlier_markers_open_revisions(data, end):
+        return Problem.TRAILING_DATA
+    return None
+
+
+def opens_revision(data: bytes, position: int) -> bool:
+    """Tell whether a revision starts at `position`, after blanks and comments."""
+    position = GAP.match(data, position).end()
+    return REVISION_START.match(data, position) is not None
+
+
+def earlier_markers_open_revisions(data: bytes, last: int) -> bool:
+    """Check that each end marker before the last is followed by a revision.
+
+    Data put behind a marker, and followed by a fresh startxref and marker,
+    is skipped by PDF readers, so a file can be a PDF and an archive at once.
+    """
+    for start, end in readable_spans(data):
+        marker = data.find(END_MARKER, start, min(end, last))
+        while marker >= 0:
+            after = marker + len(END_MARKER)
+            # Only comments, the last marker among them, may follow a marker
+            # that a writer doubled.
+            if GAP.match(data, after).end() < len(data) and not opens_revision(
+                data, after
+            ):
+                return False
+            marker = data.find(END_MARKER, after, min(end, last))
+    return True
+
+
+def foreign_data_problem(data: bytes) -> Problem | None:
+    """Find the signature of another format outside stream bodies, or an
+    archive that ZIP tools open."""
+    # Stream bodies are left out: images and fonts may hold any bytes.
+    for part in readable_parts(data):
+        if FOREIGN_SIGNATURE.search(part):
+            return Problem.FOREIGN_DATA
+    # ZIP tools look for an archive's end record anywhere in the last 64 KiB,
+    # so a whole archive can hide in a stream body that the search skips.
+    if opens_as_archive(data):
+        return Problem.FOREIGN_DATA
+    return None
+
+
+def opens_as_archive(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            return bool(archive.infolist())
+    except zipfile.BadZipFile:
+        return False
+    except (NotImplementedError, UnicodeDecodeError):
+        # An entry Python cannot decode is still an entry to other tools.
+        return True
 
 
 def listed_objects(reader: PdfReader) -> int:
@@ -272,14 +390,60 @@ def active_content(reader: PdfReader) -> set[Problem]:
 
 def dictionary_problems(dictionary: DictionaryObject) -> set[Problem]:
     found = {ACTIVE_KEYS[key] for key in dictionary if key in ACTIVE_KEYS}
+    found |= action_problems(dictionary)
+
+    subtype = resolved(dictionary, "/Subtype")
+    if isinstance(subtype, NameObject) and subtype in MEDIA_ANNOTATIONS:
+        found.add(Problem.RICH_MEDIA)
+
     # An open action may be a page to show first, which is harmless, or an
     # action dictionary, which runs when the document opens.
-    open_action = dictionary.get("/OpenAction")
-    if open_action is not None and isinstance(
-        open_action.get_object(), DictionaryObject
-    ):
+    if isinstance(resolved(dictionary, "/OpenAction"), DictionaryObject):
         found.add(Problem.OPEN_ACTION)
     return found
+
+
+def action_problems(dictionary: DictionaryObject) -> set[Problem]:
+    """Name what an action does, when it runs code, reaches out or plays media."""
+    kind = resolved(dictionary, "/S")
+    if not isinstance(kind, NameObject):
+        return set()
+
+    if kind == "/URI":
+        problem = uri_problem(resolved(dictionary, "/URI"))
+    elif kind == "/Thread":
+        # A thread action names a file only when the thread is in another one.
+        problem = Problem.EXTERNAL_ACTION if "/F" in dictionary else None
+    else:
+        problem = ACTION_TYPES.get(kind)
+    return set() if problem is None else {problem}
+
+
+def uri_problem(target: PdfObject | None) -> Problem | None:
+    """Tell whether a link leads anywhere but a web page, a mail or a call."""
+    if target is None:
+        return None
+    if isinstance(target, bytes):
+        target = target.decode("latin-1")
+    if not isinstance(target, str):
+        return Problem.EXTERNAL_ACTION
+
+    # Viewers pass links to a browser, which skips leading blanks and control
+    # characters and drops tabs and line breaks anywhere: "java\tscript:".
+    cleaned = URI_DROPPED.sub("", target).lstrip(C0_AND_SPACE)
+    scheme = URI_SCHEME.match(cleaned)
+    if scheme is None:
+        return Problem.EXTERNAL_ACTION
+    if scheme[1].lower() in SAFE_URI_SCHEMES:
+        return None
+    if scheme[1].lower() == "javascript":
+        return Problem.JAVASCRIPT
+    return Problem.EXTERNAL_ACTION
+
+
+def resolved(dictionary: DictionaryObject, key: str) -> PdfObject | None:
+    value = dictionary.get(key)
+    return None if value is None else value.get_object()
 
 
 def active_raw_names(data: bytes) -> set[Problem]:
@@ -291,17 +455,68 @@ def active_raw_names(data: bytes) -> set[Problem]:
     """
     found = set()
     for text in readable_parts(data):
-        for match in RAW_NAME.finditer(text):
-            name = "/" + unescaped(match[1]).decode("latin-1")
-            problem = ACTIVE_RAW_NAMES.get(name)
-            if problem is not None:
-                found.add(problem)
+        found |= names_in(text)
     return found
 
 
-def readable_parts(data: bytes) -> Iterator[bytes]:
-    """Yield the file in pieces, leaving out stream bodies other than those
-    of uncompressed object streams.
+def object_stream_names(data: bytes, reader: PdfReader) -> set[Problem]:
+    """Name active content in every compressed object stream in the raw bytes.
+
+    The cross-reference tables may leave a stream out, or list only some of
+    the objects in it, while a reader that repairs a file finds them all.
+    """
+    found = set()
+    for offset in compressed_object_streams(data):
+        reader.stream.seek(offset)
+        reader.read_object_header(reader.stream)
+        stream = read_object(reader.stream, reader)
+        if not isinstance(stream, StreamObject):
+            raise PdfReadError(f"The object at offset {offset} is not a stream")
+        found |= names_in(stream.get_data())
+    return found
+
+
+def compressed_object_streams(data: bytes) -> Iterator[int]:
+    """Yield the offset of each object whose dictionary makes it a compressed
+    object stream."""
+    for offset, dictionary in raw_dictionaries(data):
+        names = names_of(dictionary)
+        if b"ObjStm" in names and b"Filter" in names:
+            yield offset
+
+
+def declares_encryption(data: bytes) -> bool:
+    """Tell from the raw trailers whether a file pypdf cannot read is encrypted."""
+    # Only a trailer's /Encrypt entry encrypts a file; the same name anywhere
+    # else, or in a file without a trailer, says nothing.
+    return any(b"Encrypt" in names_of(trailer) for trailer in raw_trailers(data))
+
+
+def raw_trailers(data: bytes) -> Iterator[bytes]:
+    """Yield each classic trailer and each cross-reference stream dictionary."""
+    for start, end in readable_spans(data):
+        for keyword in TRAILER.finditer(data, start, end):
+            stop = data.find(b"startxref", keyword.end(), end)
+            yield data[keyword.end() : stop if stop >= 0 else end]
+    for _, dictionary in raw_dictionaries(data):
+        if b"XRef" in names_of(dictionary):
+            yield dictionary
+
+
+def raw_dictionaries(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """Yield the offset of each object header outside stream bodies, with the
+    bytes that follow it up to its end, its stream or the next header."""
+    for start, end in readable_spans(data):
+        headers = list(INDIRECT_OBJECT.finditer(data, start, end))
+        for index, header in enumerate(headers, start=1):
+            limit = headers[index].start() if index < len(headers) else end
+            stop = data.find(b"endobj", header.end(), limit)
+            yield header.start(), data[header.end() : stop if stop >= 0 else limit]
+
+
+def readable_spans(data: bytes) -> Iterator[tuple[int, int]]:
+    """Yield where the file's pieces start and end, leaving out stream bodies
+    other than those of uncompressed object streams.
 
     Other bodies are page contents, which never act, or binary data, where a
     short name like /JS turns up by chance.
@@ -312,16 +527,35 @@ def readable_parts(data: bytes) -> Iterator[bytes]:
         if body_end < 0:
             body_end = len(data)
         object_start = max(data.rfind(b"obj", position, start.start()), position)
-        yield data[position : start.end()]
+        yield position, start.end()
         if is_plain_object_stream(data[object_start : start.end()]):
-            yield data[start.end() : body_end]
+            yield start.end(), body_end
         position = body_end
-    yield data[position:]
+    yield position, len(data)
+
+
+def readable_parts(data: bytes) -> Iterator[bytes]:
+    for start, end in readable_spans(data):
+        yield data[start:end]
 
 
 def is_plain_object_stream(dictionary: bytes) -> bool:
-    names = {unescaped(match[1]) for match in RAW_NAME.finditer(dictionary)}
+    names = names_of(dictionary)
     return b"ObjStm" in names and b"Filter" not in names
+
+
+def names_in(text: bytes) -> set[Problem]:
+    """Name the active content that the names written in `text` mark."""
+    found = set()
+    for name in names_of(text):
+        problem = ACTIVE_RAW_NAMES.get("/" + name.decode("latin-1"))
+        if problem is not None:
+            found.add(problem)
+    return found
+
+
+def names_of(text: bytes) -> set[bytes]:
+    return {unescaped(match[1]) for match in RAW_NAME.finditer(text)}
 
 
 def unescaped(name: bytes) -> bytes:

