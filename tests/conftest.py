@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,9 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import timezone
 
-from onboarding.models import Submission
+from onboarding.models import PipelineState, Submission
 from onboarding.sandbox import Sandbox, SandboxConfig
 from tests import documents
 
@@ -70,6 +72,22 @@ def make_user(username: str, **extra):
         password=STAFF_PASSWORD,
         **extra,
     )
+
+
+def pause_processing(**fields) -> PipelineState:
+    """Pause processing as an account-level refusal from Alibaba does."""
+    state, _ = PipelineState.objects.update_or_create(
+        pk=1,
+        defaults={
+            "paused": True,
+            "paused_at": timezone.now(),
+            "error_code": "Ram.PermissionDeny",
+            "reason": "You are not authorized to do this.",
+            "cool_off_until": timezone.now() + timedelta(minutes=5),
+            **fields,
+        },
+    )
+    return state
 
 
 @pytest.fixture

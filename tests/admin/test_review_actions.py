@@ -3,9 +3,9 @@ import io
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from onboarding.models import PipelineState, Submission, SubmissionEvent
+from tests.conftest import pause_processing
 
 pytestmark = pytest.mark.django_db
 
@@ -173,24 +173,11 @@ def test_a_reviewer_cannot_export(client, reviewer, make_submission):
     assert not SubmissionEvent.objects.exists()
 
 
-def pause():
-    PipelineState.objects.update_or_create(
-        pk=1,
-        defaults={
-            "paused": True,
-            "paused_at": timezone.now(),
-            "error_code": "Ram.PermissionDeny",
-            "reason": "You are not authorized to do this.",
-            "cool_off_until": timezone.now(),
-        },
-    )
-
-
 def test_the_pause_shows_above_the_list_and_support_lifts_it(
     client, support, make_submission
 ):
     waiting = make_submission(status=Status.RETRYING)
-    pause()
+    pause_processing()
     client.force_login(support)
 
     page = client.get(LIST_URL).content.decode()
@@ -211,7 +198,7 @@ def test_the_pause_shows_above_the_list_and_support_lifts_it(
 def test_a_lifted_pause_is_recorded_and_shown_even_with_nothing_waiting(
     client, support
 ):
-    pause()
+    pause_processing()
     client.force_login(support)
 
     client.post(reverse("admin:onboarding_pipeline_resume"), {"reason": "Keys rotated"})
@@ -227,7 +214,7 @@ def test_a_lifted_pause_is_recorded_and_shown_even_with_nothing_waiting(
 
 
 def test_a_reviewer_sees_the_pause_but_cannot_lift_it(client, reviewer):
-    pause()
+    pause_processing()
     client.force_login(reviewer)
 
     page = client.get(LIST_URL).content.decode()
@@ -242,7 +229,7 @@ def test_a_reviewer_sees_the_pause_but_cannot_lift_it(client, reviewer):
 
 
 def test_lifting_needs_a_reason(client, support):
-    pause()
+    pause_processing()
     client.force_login(support)
 
     client.post(reverse("admin:onboarding_pipeline_resume"), {"reason": " "})

@@ -1,3 +1,4 @@
+from contextlib import nullcontext
 from datetime import timedelta
 
 import pytest
@@ -103,8 +104,17 @@ def test_the_lists_figures_are_kept_for_a_while_then_read_again(
     assert "Failed (2)" in fresh
 
 
+def in_another_process():
+    # Each server process keeps figures in memory of its own.
+    other = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    return override_settings(CACHES={"default": {**other, "LOCATION": "other"}})
+
+
+@pytest.mark.parametrize(
+    "served", [nullcontext, in_another_process], ids=["here", "elsewhere"]
+)
 def test_reprocessing_from_the_list_refreshes_its_figures_at_once(
-    client, support, make_submission, settings
+    client, support, make_submission, settings, served
 ):
     settings.ADMIN_FIGURES_MAX_AGE = 30
     url = reverse("admin:onboarding_submission_changelist")
@@ -112,34 +122,7 @@ def test_reprocessing_from_the_list_refreshes_its_figures_at_once(
     client.force_login(support)
     before = client.get(url).content.decode()
 
-    client.post(
-        url,
-        {
-            "action": "reprocess_selected",
-            "_selected_action": [str(failed.pk)],
-            "confirm": "yes",
-        },
-    )
-    after = client.get(url).content.decode()
-
-    assert "<strong>1</strong> failed, for support" in before
-    assert "<strong>0</strong> failed, for support" in after
-    assert "Queued (1)" in after
-
-
-def test_reprocessing_in_another_process_refreshes_this_ones_figures(
-    client, support, make_submission, settings
-):
-    settings.ADMIN_FIGURES_MAX_AGE = 30
-    url = reverse("admin:onboarding_submission_changelist")
-    failed = make_submission(status=Status.FAILED, fixable_by="support")
-    client.force_login(support)
-    client.get(url)
-
-    # Each server process keeps figures in memory of its own; another one
-    # serves the action.
-    elsewhere = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    with override_settings(CACHES={"default": {**elsewhere, "LOCATION": "other"}}):
+    with served():
         client.post(
             url,
             {
@@ -150,6 +133,7 @@ def test_reprocessing_in_another_process_refreshes_this_ones_figures(
         )
     after = client.get(url).content.decode()
 
+    assert "<strong>1</strong> failed, for support" in before
     assert "<strong>0</strong> failed, for support" in after
     assert "Queued (1)" in after
 

@@ -1,13 +1,12 @@
 """`manage.py pipeline` shows the pause and lifts it from the command line."""
 
-from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from onboarding.models import PipelineState, Submission, SubmissionEvent
+from tests.conftest import pause_processing
 
 pytestmark = pytest.mark.django_db
 
@@ -18,22 +17,9 @@ def pipeline(*args: str) -> str:
     return out.getvalue()
 
 
-def pause() -> None:
-    PipelineState.objects.update_or_create(
-        pk=1,
-        defaults={
-            "paused": True,
-            "paused_at": timezone.now(),
-            "error_code": "Ram.PermissionDeny",
-            "reason": "You are not authorized to do this.",
-            "cool_off_until": timezone.now() + timedelta(minutes=5),
-        },
-    )
-
-
 def test_status_names_the_pause_its_reason_and_what_waits(make_submission):
     make_submission(status=Submission.Status.RETRYING)
-    pause()
+    pause_processing()
 
     shown = pipeline("status")
 
@@ -44,7 +30,7 @@ def test_status_names_the_pause_its_reason_and_what_waits(make_submission):
 
 def test_resume_lifts_the_pause_and_queues_what_waited(make_submission):
     waiting = make_submission(status=Submission.Status.RETRYING)
-    pause()
+    pause_processing()
 
     said = pipeline("resume", "--reason", "Policy attached")
 
@@ -56,7 +42,7 @@ def test_resume_lifts_the_pause_and_queues_what_waited(make_submission):
 
 
 def test_status_tells_when_and_why_the_last_pause_was_lifted():
-    pause()
+    pause_processing()
     pipeline("resume", "--reason", "Policy attached")
 
     shown = pipeline("status")
