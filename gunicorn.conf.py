@@ -7,6 +7,8 @@ folder `gunicorn portal.wsgi` is the whole command.
 import os
 
 from portal.env import env_int, env_list, env_str
+from portal.logs import gunicorn_logging
+from portal.settings import LOGGING
 
 bind = env_list("GUNICORN_BIND", "127.0.0.1:8000")
 # Pages spend their time waiting on the database, not computing: a couple of
@@ -23,6 +25,10 @@ forwarded_allow_ips = env_str("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = env_str("GUNICORN_ACCESS_LOG", "-")
 if accesslog == "off":
     accesslog = None
+# gunicorn's own lines (start-up, workers, requests) in the portal's format,
+# JSON with LOG_FORMAT=json, and through the filter that removes secrets: a
+# request line carries the query string and may carry headers.
+logconfig_dict = gunicorn_logging(LOGGING, access_log=accesslog)
 # Several servers may run on one machine; a shared control socket in the home
 # folder would make them trip over each other, and the portal does not use it.
 control_socket_disable = True

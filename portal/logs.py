@@ -5,6 +5,7 @@ logger made it: oss2 and urllib3 print request headers, STS tokens among
 them, when someone turns their debug output on.
 """
 
+import copy
 import json
 import logging
 from collections.abc import Mapping
@@ -61,6 +62,19 @@ def _scrubbed(value, secrets: tuple[str, ...]):
     return value if clean == text else clean
 
 
+def _scrubbed_mapping(args: Mapping, secrets: tuple[str, ...]) -> Mapping:
+    clean = redact(dict(args), secrets)
+    # A mapping of its own kind may answer for keys it does not hold, as
+    # gunicorn's access-log fields answer "-" for a header nobody sent; a
+    # plain dict would fail the line instead.
+    try:
+        kept = copy.copy(args)
+        kept.update(clean)
+    except (AttributeError, TypeError, copy.Error):
+        return clean
+    return kept
+
+
 class RedactSecrets(logging.Filter):
     """Replace secrets in a record's message, arguments, extras and traceback.
 
@@ -80,7 +94,7 @@ class RedactSecrets(logging.Filter):
 
     def _scrub(self, record: logging.LogRecord, secrets: tuple[str, ...]) -> None:
         if isinstance(record.args, Mapping):
-            record.args = redact(dict(record.args), secrets)
+            record.args = _scrubbed_mapping(record.args, secrets)
         elif isinstance(record.args, tuple):
             record.args = _scrubbed(record.args, secrets)
         # With arguments, the message is a template: a pattern could swallow
@@ -136,3 +150,40 @@ class JsonFormatter(logging.Formatter):
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
         return json.dumps(entry, default=str)
+
+
+def gunicorn_logging(portal: dict, *, access_log: str | None) -> dict:
+    """gunicorn's `logconfig_dict`: its lines written as the portal's are.
+
+    `portal` is the portal's LOGGING setting: gunicorn's lines take its
+    formatter and filter, and its error log the portal's level. `access_log`
+    is where a line per request goes: "-" for standard output, a file, or None.
+    """
+    console = portal["handlers"]["console"]
+    if access_log is None:
+        access = {"class": "logging.NullHandler"}
+    elif access_log == "-":
+        access = {**console, "stream": "ext://sys.stdout"}
+    else:
+        access = {**console, "class": "logging.FileHandler", "filename": access_log}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": portal["formatters"],
+        "filters": portal["filters"],
+        "handlers": {"console": console, "access": access},
+        "root": portal["root"],
+        "loggers": {
+            "gunicorn.error": {
+                "handlers": ["console"],
+                "level": portal["root"]["level"],
+                "propagate": False,
+            },
+            # Request lines are switched off with the access log, not by level.
+            "gunicorn.access": {
+                "handlers": ["access"],
+                "level": "INFO",
+                "propagate": False,
+            },
+        },
+    }

@@ -147,9 +147,10 @@ LOGOUT_REDIRECT_URL = "login"
 # Sign-in throttling: after SIGN_IN_FAILURE_LIMIT wrong passwords, a username
 # is locked from that address for SIGN_IN_LOCKOUT_MINUTES, on the portal's
 # sign-in page and the admin's alike; after SIGN_IN_ADDRESS_FAILURE_LIMIT wrong
-# passwords from one address, whatever the usernames, the address is locked.
-# Each attempt while locked starts the wait again; a successful sign-in clears
-# the count.
+# passwords from one address, whatever the usernames, the address is locked;
+# after SIGN_IN_USERNAME_FAILURE_LIMIT wrong passwords for one username,
+# whatever the addresses, the username is locked from everywhere. Each attempt
+# while locked starts the wait again; a successful sign-in clears the count.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -162,6 +163,12 @@ AXES_COOLOFF_TIME = timedelta(minutes=SIGN_IN_LOCKOUT_MINUTES)
 # address alone is locked only well after a username would be.
 SIGN_IN_ADDRESS_FAILURE_LIMIT = env_int(
     "SIGN_IN_ADDRESS_FAILURE_LIMIT", 30, minimum=SIGN_IN_FAILURE_LIMIT
+)
+# Anyone can type a colleague's username, and locking it locks the colleague
+# out: the limit sits far above what one person mistyping reaches, so that
+# only sustained guessing, from however many addresses, trips it.
+SIGN_IN_USERNAME_FAILURE_LIMIT = env_int(
+    "SIGN_IN_USERNAME_FAILURE_LIMIT", 50, minimum=SIGN_IN_FAILURE_LIMIT
 )
 AXES_LOCKOUT_PARAMETERS = "portal.throttling.lockout_parameters"
 AXES_RESET_ON_SUCCESS = True

@@ -3,6 +3,7 @@
 import ipaddress
 from datetime import timedelta
 
+from axes.helpers import get_client_username
 from axes.models import AccessAttempt, AccessBase
 from django.conf import settings
 from django.db.models import Sum
@@ -48,26 +49,39 @@ def is_trusted_proxy(peer: str) -> bool:
 
 
 def lockout_parameters(request_or_attempt, credentials=None) -> list:
-    """Lock a username from an address; lock the address too once it failed often.
+    """Choose what a failure locks: the pair, and the address or username alone.
 
     One address trying a few passwords on each of many accounts never locks a
-    username; counted together, its failures lock the address itself.
+    pair, nor do many addresses each trying a few passwords on one account;
+    counted together, their failures lock the address, or the username, on
+    its own.
     """
-    pair = [["username", "ip_address"]]
+    parameters = [["username", "ip_address"]]
     if isinstance(request_or_attempt, AccessBase):
         address = request_or_attempt.ip_address
+        username = request_or_attempt.username
     else:
         address = getattr(request_or_attempt, "axes_ip_address", None)
-    if not address:
-        return pair
+        username = get_client_username(request_or_attempt, credentials)
 
+    if address and (
+        recent_failures(ip_address=address) >= settings.SIGN_IN_ADDRESS_FAILURE_LIMIT
+    ):
+        parameters.append("ip_address")
+    if username and (
+        recent_failures(username=username) >= settings.SIGN_IN_USERNAME_FAILURE_LIMIT
+    ):
+        parameters.append("username")
+    return parameters
+
+
+def recent_failures(**client: str) -> int:
+    """Wrong passwords within the lockout's wait that match `client`."""
     since = timezone.now() - timedelta(minutes=settings.SIGN_IN_LOCKOUT_MINUTES)
     failures = AccessAttempt.objects.filter(
-        ip_address=address, attempt_time__gte=since
+        attempt_time__gte=since, **client
     ).aggregate(total=Sum("failures_since_start"))["total"]
-    if (failures or 0) >= settings.SIGN_IN_ADDRESS_FAILURE_LIMIT:
-        return [*pair, "ip_address"]
-    return pair
+    return failures or 0
 
 
 def lockout_response(

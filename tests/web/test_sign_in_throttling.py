@@ -8,6 +8,7 @@ from axes.models import AccessAttempt
 from django.urls import reverse
 
 from tests.conftest import STAFF_PASSWORD
+from tests.test_settings import run_python
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +70,7 @@ def test_another_user_from_the_same_address_is_not_locked(client, staff, other_s
 
 
 def test_the_same_user_from_another_address_is_not_locked(client, staff):
+    # Five failures lock the pair, far below the username's own limit.
     fail(client, 5)
 
     response = sign_in(client, REMOTE_ADDR=ELSEWHERE)
@@ -222,3 +224,81 @@ def test_a_few_failures_from_a_shared_address_lock_nobody_else(client, staff, se
         fail(client, 4, username=f"colleague{number}")
 
     assert sign_in(client).status_code == 302
+
+
+def many_addresses(count: int) -> list[str]:
+    return [f"198.18.{number // 250}.{number % 250 + 1}" for number in range(count)]
+
+
+def test_a_username_failing_from_many_addresses_is_locked_everywhere(
+    client, staff, other_staff, settings
+):
+    # Each address fails once, far from locking its pair, until the username's
+    # failures from all of them reach its limit.
+    limit = settings.SIGN_IN_USERNAME_FAILURE_LIMIT
+    statuses = [
+        sign_in(client, password="wrong", REMOTE_ADDR=address).status_code
+        for address in many_addresses(limit)
+    ]
+
+    right_password = sign_in(client, REMOTE_ADDR=ELSEWHERE)
+    someone_else = sign_in(client, "bruno", REMOTE_ADDR=ELSEWHERE)
+
+    assert limit == 50
+    assert statuses == [200] * (limit - 1) + [429]
+    assert right_password.status_code == 429
+    text = right_password.content.decode()
+    assert 'id="sign-in-locked"' in text
+    assert "paused for 15 minutes" in text
+    assert someone_else.status_code == 302
+    assert client.session["_auth_user_id"] == str(other_staff.pk)
+
+
+def test_a_username_failing_elsewhere_is_locked_from_its_own_address_too(
+    client, staff, settings
+):
+    settings.SIGN_IN_USERNAME_FAILURE_LIMIT = 8
+    # Two failures from the person's own address, six from strangers'.
+    at_home = fail(client, 2)
+    elsewhere = [
+        sign_in(client, password="wrong", REMOTE_ADDR=address).status_code
+        for address in many_addresses(6)
+    ]
+
+    response = sign_in(client)
+
+    assert at_home == [200, 200]
+    assert elsewhere == [200] * 5 + [429]
+    assert response.status_code == 429
+
+
+def test_failures_older_than_the_wait_do_not_count_towards_the_username(
+    client, staff, settings
+):
+    settings.SIGN_IN_USERNAME_FAILURE_LIMIT = 8
+    for address in many_addresses(7):
+        sign_in(client, password="wrong", REMOTE_ADDR=address)
+    AccessAttempt.objects.update(
+        attempt_time=AccessAttempt.objects.first().attempt_time - timedelta(minutes=16)
+    )
+
+    another = sign_in(client, password="wrong", REMOTE_ADDR=ELSEWHERE)
+    right_password = sign_in(client)
+
+    assert another.status_code == 200
+    assert right_password.status_code == 302
+
+
+def test_the_username_limit_comes_from_the_environment_and_stays_above_the_pair():
+    read = run_python(
+        "import portal.settings as s; print(s.SIGN_IN_USERNAME_FAILURE_LIMIT)",
+        SIGN_IN_USERNAME_FAILURE_LIMIT="120",
+    )
+    too_low = run_python(
+        "import portal.settings",
+        SIGN_IN_FAILURE_LIMIT="5",
+        SIGN_IN_USERNAME_FAILURE_LIMIT="3",
+    )
+
+    assert read.stdout.strip() == "120", read.stderr
+    assert "SIGN_IN_USERNAME_FAILURE_LIMIT must be at least 5, not 3." in too_low.stderr

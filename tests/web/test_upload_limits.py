@@ -1,12 +1,16 @@
 """Oversized and many-file uploads are refused while they are being read."""
 
+import contextlib
 import uuid
+from pathlib import Path
 
 import pytest
+from django.core.files.uploadhandler import FileUploadHandler
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from onboarding.models import Submission
+from onboarding.uploads import TOO_LARGE, upload_refusal_message
 from tests import documents
 from tests.conftest import valid_form_data
 
@@ -14,16 +18,25 @@ pytestmark = pytest.mark.django_db
 
 CREATE_URL = reverse("onboarding:submission_create")
 MB = 1024 * 1024
+# How much Django's upload handlers read at a time.
+CHUNK = FileUploadHandler.chunk_size
 
 
 class MultipartBody:
     """A multipart form body produced as it is read, counting what was read.
 
     A 50 MB file is never held in memory by the test, and the count shows how
-    much of it the portal read.
+    much of it the portal read. Given a folder, each read also notes the
+    largest file in it: how much of the upload was on disk at any moment.
     """
 
-    def __init__(self, fields: dict, files: list[tuple[str, bytes, int]]):
+    def __init__(
+        self,
+        fields: dict,
+        files: list[tuple[str, bytes, int]],
+        *,
+        watch: Path | None = None,
+    ):
         self.boundary = uuid.uuid4().hex
         self.parts = []
         for name, value in fields.items():
@@ -41,6 +54,8 @@ class MultipartBody:
         )
         self.read_so_far = 0
         self.pending = self.chunks()
+        self.watch = watch
+        self.largest_on_disk = 0
 
     def header(self, disposition: str, content_type: str | None = None) -> bytes:
         lines = [f"--{self.boundary}", f"Content-Disposition: form-data; {disposition}"]
@@ -62,6 +77,8 @@ class MultipartBody:
                 left -= step
 
     def read(self, size: int = -1) -> bytes:
+        if self.watch:
+            self.largest_on_disk = max(self.largest_on_disk, largest_file(self.watch))
         out = bytearray()
         for chunk in self.pending:
             out += chunk
@@ -91,6 +108,15 @@ class MultipartBody:
             CONTENT_LENGTH=str(self.length),
             **{"wsgi.input": self},
         )
+
+
+def largest_file(folder: Path) -> int:
+    sizes = [0]
+    for path in folder.rglob("*"):
+        # A file removed between listing and looking no longer counts.
+        with contextlib.suppress(FileNotFoundError):
+            sizes.append(path.stat().st_size)
+    return max(sizes)
 
 
 def nothing_left_behind(media_root, upload_dir) -> bool:
@@ -140,6 +166,7 @@ def test_a_file_past_the_limit_stops_being_stored_at_the_limit(
     body = MultipartBody(
         valid_form_data(company_name="Kept PT"),
         [("agreement.pdf", documents.minimal_pdf(), 50 * MB)],
+        watch=upload_dir,
     )
 
     response = body.post(staff_client)
@@ -149,6 +176,14 @@ def test_a_file_past_the_limit_stops_being_stored_at_the_limit(
     assert [error.code for error in errors] == ["too_large"]
     assert "larger than 2.0\xa0MB" in errors[0].message
     assert 'value="Kept PT"' in response.content.decode()
+    # The whole body was read, and the spooled file grew up to the limit but
+    # never past it: each chunk is checked before it is written.
+    assert body.read_so_far == body.length
+    assert (
+        settings.AGREEMENT_MAX_BYTES - 2 * CHUNK
+        < body.largest_on_disk
+        <= settings.AGREEMENT_MAX_BYTES
+    )
     assert nothing_left_behind(private_media_root, upload_dir)
 
 
@@ -164,6 +199,10 @@ def test_a_file_one_byte_over_the_limit_gets_the_size_message(
 
     errors = response.context["form"].errors.as_data()["agreement"]
     assert [error.code for error in errors] == ["too_large"]
+    # The upload handler's words, not the form's own check of a file that
+    # arrived whole ("The file is 2.0 MB; the agreement may be at most ...").
+    assert errors[0].message == upload_refusal_message(TOO_LARGE)
+    assert "larger than 2.0\xa0MB, the most an agreement may be" in errors[0].message
     assert nothing_left_behind(private_media_root, upload_dir)
 
 
