@@ -1,11 +1,11 @@
+import json
 import math
 
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -17,7 +17,6 @@ from django_countries.fields import Country
 
 from onboarding import admin_figures, services
 from onboarding.charts import daily_outcomes_svg
-from onboarding.exports import submissions_csv
 from onboarding.models import ApiCall, PipelineState, Submission, SubmissionEvent
 from onboarding.selectors import submission_values_in_use
 from onboarding.templatetags.submissions import status_badge
@@ -76,6 +75,14 @@ class ErrorCodeFilter(admin.SimpleListFilter):
         return queryset
 
 
+def readable_json(value) -> str:
+    """A call's recorded request or answer, indented, for people to read."""
+    if value is None:
+        return "-"
+    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+    return format_html('<pre class="api-json">{}</pre>', text)
+
+
 class ApiCallInline(admin.TabularInline):
     model = ApiCall
     extra = 0
@@ -89,13 +96,23 @@ class ApiCallInline(admin.TabularInline):
         "code",
         "message",
         "request_id",
+        "access_denied_detail",
+        "finished_at",
         "duration_ms",
-        "request",
-        "response",
+        "request_readable",
+        "response_readable",
     ]
     readonly_fields = fields
     can_delete = False
     show_change_link = False
+
+    @admin.display(description=gettext_lazy("request"))
+    def request_readable(self, call: ApiCall) -> str:
+        return readable_json(call.request)
+
+    @admin.display(description=gettext_lazy("response"))
+    def response_readable(self, call: ApiCall) -> str:
+        return readable_json(call.response)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -207,6 +224,21 @@ class SubmissionAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            gettext_lazy("Worker's hold"),
+            {
+                # What workers use to share the work; read when a submission
+                # seems stuck.
+                "classes": ["collapse"],
+                "fields": [
+                    "lease_expires_at",
+                    "claim",
+                    "last_enqueued_at",
+                    "form_token",
+                    "agreement_stored_as",
+                ],
+            },
+        ),
     ]
     readonly_fields = [
         field for fieldset in fieldsets for field in fieldset[1]["fields"]
@@ -253,6 +285,12 @@ class SubmissionAdmin(admin.ModelAdmin):
         url = reverse("onboarding:agreement_download", args=[submission.pk])
         return format_html('<a href="{}">{}</a>', url, submission.agreement_name)
 
+    @admin.display(description=gettext_lazy("agreement stored as"))
+    def agreement_stored_as(self, submission: Submission) -> str:
+        # The private storage's name, never a link: the file is only served
+        # through the checked download above.
+        return submission.agreement.name
+
     def has_add_permission(self, request) -> bool:
         # Submissions come from the staff form, which checks the agreement.
         return False
@@ -289,7 +327,10 @@ class SubmissionAdmin(admin.ModelAdmin):
     def reprocess_one(self, request, object_id):
         if not self.has_reprocess_permission(request):
             raise PermissionDenied
-        submission = get_object_or_404(Submission, pk=object_id)
+        # Django's own lookup: an address that is no submission id is a 404.
+        submission = self.get_object(request, object_id)
+        if submission is None:
+            raise Http404(_("No such submission."))
         queryset = Submission.objects.filter(pk=submission.pk)
         change_url = reverse("admin:onboarding_submission_change", args=[object_id])
         if request.method == "POST" and request.POST.get("confirm") == "yes":
@@ -362,20 +403,10 @@ class SubmissionAdmin(admin.ModelAdmin):
                 count=queryset.count(),
             )
 
-        queryset = queryset.select_related("submitted_by").order_by("-created_at")
-        body = submissions_csv(queryset)
-        reason = request.POST.get("reason", "").strip()
-        SubmissionEvent.objects.bulk_create(
-            (
-                SubmissionEvent(
-                    submission_id=submission_id,
-                    kind="exported",
-                    actor=request.user,
-                    message=reason or _("Exported to CSV."),
-                )
-                for submission_id in queryset.values_list("pk", flat=True)
-            ),
-            batch_size=1000,
+        body, _count = services.submissions_export(
+            submissions=queryset,
+            actor=request.user,
+            reason=request.POST.get("reason", "").strip(),
         )
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
@@ -397,11 +428,18 @@ class SubmissionAdmin(admin.ModelAdmin):
         else:
             queued = services.pipeline_resume(actor=request.user, reason=reason)
             admin_figures.forget_review_figures()
-            self.message_user(
-                request,
-                _("Processing resumed; %(count)s submissions queued.")
-                % {"count": queued},
-            )
+            if queued is None:
+                self.message_user(
+                    request,
+                    _("Processing was not paused; nothing was changed."),
+                    messages.WARNING,
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("Processing resumed; %(count)s submissions queued.")
+                    % {"count": queued},
+                )
         return HttpResponseRedirect(reverse("admin:onboarding_submission_changelist"))
 
     def changelist_view(self, request, extra_context=None):

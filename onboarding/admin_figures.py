@@ -78,7 +78,17 @@ class ReviewPaginator(Paginator):
     Counting every submission takes as long as the rest of the page on a
     large table; the status counts already hold the total. Within their age,
     the last page may be a few rows short or empty, never wrong elsewhere.
+
+    A kept total that is small is counted again: the admin draws every row
+    unpaged when the total fits on one page (or under "Show all"), and a
+    table that grew since would then be drawn whole. Counting a table that
+    small costs nothing; one that grew since is counted until the figures
+    are read afresh.
     """
+
+    # Above the admin's `list_max_show_all`, so that a kept total this large
+    # always means pages, whatever the table holds now.
+    EXACT_UP_TO = 1000
 
     @cached_property
     def count(self) -> int:
@@ -86,7 +96,9 @@ class ReviewPaginator(Paginator):
             not self.object_list.query.where
         )
         if unfiltered and self.object_list.model is Submission:
-            return sum(status_counts().values())
+            kept = sum(status_counts().values())
+            if kept > self.EXACT_UP_TO:
+                return kept
         return super().count
 
 

@@ -4,6 +4,8 @@ import csv
 import io
 from collections.abc import Iterable
 
+from django.db.models import QuerySet
+
 from onboarding.models import Submission
 
 COLUMNS = [
@@ -37,10 +39,16 @@ def neutralise(value) -> str:
     return text
 
 
-def submissions_csv(submissions: Iterable[Submission]) -> str:
+def export_rows(submissions: QuerySet[Submission]) -> list[tuple]:
+    """The exported values of each submission, its id first."""
+    return list(submissions.values_list(*[name for name, _ in COLUMNS]))
+
+
+def rows_csv(rows: Iterable[tuple]) -> str:
+    """Rows from `export_rows` as CSV, with a heading and formulas neutralised."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([title for _, title in COLUMNS])
-    for row in submissions.values_list(*[name for name, _ in COLUMNS]):
+    for row in rows:
         writer.writerow([neutralise(value) for value in row])
     return out.getvalue()

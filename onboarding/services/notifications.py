@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from onboarding.models import PipelineState, Submission
 
@@ -34,7 +35,14 @@ def _send(template: str, context: dict, recipients: list[str]) -> None:
 
 
 def _link(submission: Submission) -> str:
+    """The submission's page in the portal, which its submitter can open."""
     return settings.PORTAL_BASE_URL.rstrip("/") + submission.get_absolute_url()
+
+
+def _admin_link(submission: Submission) -> str:
+    """The submission's page in the admin, which the portal's admins can open."""
+    path = reverse("admin:onboarding_submission_change", args=[submission.pk])
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
 def admin_addresses() -> list[str]:
@@ -65,6 +73,6 @@ def notify_needs_action(submission: Submission) -> None:
 def notify_paused(state: PipelineState, submission: Submission) -> None:
     _send(
         "paused",
-        {"state": state, "submission": submission, "link": _link(submission)},
+        {"state": state, "submission": submission, "link": _admin_link(submission)},
         admin_addresses(),
     )

@@ -137,8 +137,11 @@ def trial_finished(*, submission_id, outcome: str) -> None:
     resume(actor=None, reason="A trial submission went through.")
 
 
-def resume(*, actor: AbstractBaseUser | None, reason: str) -> int:
-    """Lift the pause and queue what waited; return how many were queued."""
+def resume(*, actor: AbstractBaseUser | None, reason: str) -> int | None:
+    """Lift the pause and queue what waited; return how many were queued.
+
+    Return None when processing was not paused: nothing is changed then.
+    """
     now = timezone.now()
     with transaction.atomic():
         lifted = PipelineState.objects.filter(pk=1, paused=True).update(
@@ -151,7 +154,7 @@ def resume(*, actor: AbstractBaseUser | None, reason: str) -> int:
             resume_reason=reason,
         )
         if not lifted:
-            return 0
+            return None
 
         waiting = list(
             Submission.objects.filter(

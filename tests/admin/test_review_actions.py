@@ -235,3 +235,33 @@ def test_lifting_needs_a_reason(client, support):
     client.post(reverse("admin:onboarding_pipeline_resume"), {"reason": " "})
 
     assert PipelineState.current().paused
+
+
+def test_lifting_a_pause_already_lifted_says_so_and_changes_nothing(client, support):
+    # Two support people lift the same pause: the second one's click arrives
+    # after the first, and must not claim to have resumed anything.
+    pause_processing()
+    client.force_login(support)
+    url = reverse("admin:onboarding_pipeline_resume")
+    first = client.post(url, {"reason": "Keys rotated"}, follow=True)
+
+    second = client.post(url, {"reason": "Policy fixed"}, follow=True)
+
+    assert [str(said) for said in first.context["messages"]] == [
+        "Processing resumed; 0 submissions queued."
+    ]
+    assert [str(said) for said in second.context["messages"]] == [
+        "Processing was not paused; nothing was changed."
+    ]
+    assert PipelineState.current().resume_reason == "Keys rotated"
+
+
+@pytest.mark.parametrize("address", ["not-a-uuid", "00000000-0000-0000-0000-0"])
+def test_a_reprocess_address_that_is_no_submission_is_not_found(
+    client, support, address
+):
+    client.force_login(support)
+
+    response = client.get(f"/admin/onboarding/submission/{address}/reprocess/")
+
+    assert response.status_code == 404

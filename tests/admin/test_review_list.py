@@ -323,3 +323,52 @@ def test_the_reprocess_confirmation_states_the_time_at_the_rate_limit(
     duration = reprocess_confirmation(client, failed)
 
     assert duration.endswith(shown)
+
+
+def test_the_submission_page_shows_every_field_of_the_submission():
+    from onboarding.admin import SubmissionAdmin
+
+    shown = {
+        field
+        for _title, options in SubmissionAdmin.fieldsets
+        for field in options["fields"]
+    }
+    # The file and its original name are shown as the download link and the
+    # name of the file in storage.
+    stand_ins = {
+        "agreement": "agreement_stored_as",
+        "agreement_name": "agreement_download",
+    }
+
+    for field in Submission._meta.concrete_fields:
+        assert stand_ins.get(field.name, field.name) in shown, field.name
+
+
+def test_the_calls_history_shows_requests_and_answers_indented_and_escaped(
+    client, reviewer, make_submission
+):
+    submission = make_submission()
+    ApiCall.objects.create(
+        submission=submission,
+        attempt=1,
+        action="SubmitIsvCustomerTerms",
+        request={"CustName": "<b>Kopi</b>", "CustSpaceId": "293483938849493"},
+        response={"Code": "Ram.PermissionDeny", "AccessDeniedDetail": "x"},
+        access_denied_detail="NoPermissionType: ImplicitDeny",
+        finished_at=timezone.now(),
+    )
+    client.force_login(reviewer)
+
+    page = client.get(
+        reverse("admin:onboarding_submission_change", args=[submission.pk])
+    ).content.decode()
+
+    calls = page.split('id="api_calls-group"', 1)[1]
+    assert (
+        '<pre class="api-json">{\n  &quot;CustName&quot;: &quot;&lt;b&gt;Kopi'
+        "&lt;/b&gt;&quot;,\n  &quot;CustSpaceId&quot;: &quot;293483938849493&quot;\n}"
+        "</pre>"
+    ) in calls
+    assert "<b>Kopi</b>" not in page
+    assert "NoPermissionType: ImplicitDeny" in calls
+    assert "finished" in calls.lower()

@@ -1,3 +1,4 @@
+import uuid
 from contextlib import nullcontext
 from datetime import timedelta
 
@@ -7,6 +8,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from onboarding.admin_figures import ReviewPaginator
 from onboarding.charts import daily_outcomes_svg
 from onboarding.models import Submission
 from onboarding.selectors import daily_outcomes, review_summary
@@ -186,9 +188,11 @@ def test_the_date_links_follow_the_lists_filters(client, support, make_submissio
 
 
 def test_the_whole_lists_size_comes_from_the_kept_status_counts(
-    client, support, make_submission, settings
+    client, support, make_submission, settings, monkeypatch
 ):
     settings.ADMIN_FIGURES_MAX_AGE = 30
+    # As on a table too large to count on every visit.
+    monkeypatch.setattr(ReviewPaginator, "EXACT_UP_TO", 0)
     url = reverse("admin:onboarding_submission_changelist")
     make_submission(status=Status.FAILED)
     client.force_login(support)
@@ -202,3 +206,47 @@ def test_the_whole_lists_size_comes_from_the_kept_status_counts(
     assert filtered.context["cl"].result_count == 2  # a filter counts afresh
     cache.clear()
     assert client.get(url).context["cl"].result_count == 2
+
+
+def test_a_table_that_grew_past_a_page_since_its_small_size_was_kept_is_paged(
+    client, support, make_submission, settings
+):
+    # The admin draws every row unpaged when the total fits on one page: a
+    # kept total of one must not turn 150 rows into one page of 150.
+    settings.ADMIN_FIGURES_MAX_AGE = 30
+    url = reverse("admin:onboarding_submission_changelist")
+    first = make_submission(status=Status.FAILED)
+    client.force_login(support)
+    client.get(url)
+
+    Submission.objects.bulk_create(
+        Submission(
+            submitted_by=first.submitted_by,
+            form_token=uuid.uuid4(),
+            cust_space_id=f"grown-{number}",
+            company_name=f"Grown {number}",
+            office_address=first.office_address,
+            contact_email=first.contact_email,
+            country=first.country,
+            business_description=first.business_description,
+            agreement=first.agreement.name,
+            agreement_name=first.agreement_name,
+            agreement_size=first.agreement_size,
+            agreement_sha256=first.agreement_sha256,
+        )
+        for number in range(150)
+    )
+    changelist = client.get(url).context["cl"]
+    shown_all = client.get(url, {"all": ""}).context["cl"]
+
+    assert changelist.result_count == 151
+    assert len(changelist.result_list) == changelist.list_per_page == 100
+    assert changelist.multi_page
+    assert len(shown_all.result_list) == 151  # "Show all" is still offered
+
+
+def test_the_exact_count_covers_every_total_the_admin_would_draw_unpaged():
+    from onboarding.admin import SubmissionAdmin
+
+    assert SubmissionAdmin.list_max_show_all <= ReviewPaginator.EXACT_UP_TO
+    assert SubmissionAdmin.list_per_page <= ReviewPaginator.EXACT_UP_TO

@@ -1,5 +1,6 @@
 """Submitters hear of outcomes that concern them; admins hear of a pause."""
 
+import re
 import socket
 
 import pytest
@@ -59,6 +60,24 @@ def test_admins_hear_of_a_pause_and_the_submitter_does_not(
     assert sorted(mail.to) == ["olga@isv.example", "oncall@isv.example"]
     assert "Ram.PermissionDeny" in mail.body
     assert "pipeline resume" in mail.body
+
+
+def test_the_pause_emails_link_opens_the_submission_for_the_admins(
+    staff, administrator, support, pdf_upload, mailoutbox, run, settings, client
+):
+    settings.PORTAL_BASE_URL = "https://terms.isv.example"
+    submission = create(staff, pdf_upload, "fail-ram-293483938849493")
+
+    run()
+
+    [mail] = mailoutbox
+    [link] = re.findall(r"https://terms\.isv\.example(/\S+)", mail.body)
+    assert "Nusantara Kopi PT (space ID fail-ram-293483938849493)" in mail.body
+    for reader in (administrator, support):
+        client.force_login(reader)
+        page = client.get(link)
+        assert page.status_code == 200
+        assert page.context["original"] == submission
 
 
 def test_a_retry_sends_no_mail(staff, pdf_upload, mailoutbox, run):

@@ -18,10 +18,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         if options["action"] == "resume":
-            if not services.is_paused():
+            queued = services.pipeline_resume(actor=None, reason=options["reason"])
+            if queued is None:
                 self.stdout.write("Processing was not paused; nothing to do.")
                 return
-            queued = services.pipeline_resume(actor=None, reason=options["reason"])
             self.stdout.write(f"Processing resumed; {queued} submissions queued.")
             return
 
