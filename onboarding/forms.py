@@ -1,3 +1,4 @@
+import re
 import unicodedata
 import uuid
 
@@ -17,6 +18,10 @@ from onboarding.models import Submission
 from onboarding.selectors import accepted_submission_for_space
 from onboarding.uploads import TOO_LARGE, upload_refusal_message
 
+# Unicode's line breaks, and spacing controls that sit within a line.
+LINE_BREAKS = re.compile("[\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+INLINE_SPACING = re.compile("[\t\x1f]")
+
 cust_space_id_validator = RegexValidator(
     r"\A[A-Za-z0-9][A-Za-z0-9_-]*\Z",
     _(
@@ -29,13 +34,22 @@ cust_space_id_validator = RegexValidator(
 
 def strip_control_characters(value: str, *, keep_newlines: bool = False) -> str:
     """Remove control and invisible formatting characters, such as NUL or a
-    right-to-left override, which have no place in the customer's terms."""
-    allowed = {"\n"} if keep_newlines else set()
+    right-to-left override, which have no place in the customer's terms.
+
+    Line breaks and tabs are spacing, not noise: in a one-line field they
+    become a single space, so that an address pasted on two lines keeps its
+    words apart; where lines are kept, each kind of line break becomes one.
+    """
     value = value.replace("\r\n", "\n")
+    if keep_newlines:
+        value = LINE_BREAKS.sub("\n", value)
+        value = INLINE_SPACING.sub(" ", value)
+    else:
+        value = " ".join(value.split())
     return "".join(
         char
         for char in value
-        if char in allowed or unicodedata.category(char) not in ("Cc", "Cf")
+        if char == "\n" or unicodedata.category(char) not in ("Cc", "Cf")
     ).strip()
 
 

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.urls import reverse
 
 from onboarding.models import PipelineState, Submission
@@ -22,8 +23,8 @@ def _send(template: str, context: dict, recipients: list[str]) -> None:
     recipients = sorted({address for address in recipients if address})
     if not recipients:
         return
-    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
-    body = render_to_string(f"emails/{template}.txt", context)
+    subject = _plain_text(f"emails/{template}_subject.txt", context).strip()
+    body = _plain_text(f"emails/{template}.txt", context)
 
     def deliver() -> None:
         try:
@@ -32,6 +33,16 @@ def _send(template: str, context: dict, recipients: list[str]) -> None:
             logger.exception("Could not send the %s email to %s", template, recipients)
 
     transaction.on_commit(deliver)
+
+
+def _plain_text(name: str, context: dict) -> str:
+    """Render a mail template as the plain text it is.
+
+    Escaping is for HTML: in a text mail "Smith & Sons" would read
+    "Smith &amp; Sons". The engine escapes every template alike, so this one
+    renders without it.
+    """
+    return get_template(name).template.render(Context(context, autoescape=False))
 
 
 def _link(submission: Submission) -> str:

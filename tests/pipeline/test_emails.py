@@ -128,3 +128,17 @@ def test_the_needs_your_action_email_goes_to_the_submitter_alone(
 
     [mail] = mailoutbox
     assert mail.recipients() == [staff.email]
+
+
+def test_mail_is_plain_text_with_names_as_typed(staff, pdf_upload, mailoutbox, run):
+    submission = create(staff, pdf_upload)
+    Submission.objects.filter(pk=submission.pk).update(
+        company_name='Smith & Sons <Ltd> "Kopi"'
+    )
+
+    run()
+
+    [mail] = mailoutbox
+    assert mail.subject == 'Accepted: the terms of Smith & Sons <Ltd> "Kopi"'
+    assert 'Smith & Sons <Ltd> "Kopi" (space ID 293483938849493)' in mail.body
+    assert "&amp;" not in mail.body

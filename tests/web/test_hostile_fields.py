@@ -170,15 +170,34 @@ def test_control_characters_are_stripped_from_the_text_fields(staff_client, pdf_
         cust_space_id="2934\u200b8393\x008849493",
         company_name="Nusantara\x00 Kopi\u202e PT\x1b",
         office_address="Jl. Sudirman 1,\n\tJakarta\x7f",
-        business_description="Line one\r\nLine\x07 two\u2066",
+        business_description="Line one\r\nLine\x07 two\u2066\u2028Line\tthree",
     )
 
     assert response.status_code == 302
     submission = Submission.objects.get()
     assert submission.cust_space_id == "293483938849493"
     assert submission.company_name == "Nusantara Kopi PT"
-    assert submission.office_address == "Jl. Sudirman 1,Jakarta"
-    assert submission.business_description == "Line one\nLine two"
+    # Line breaks and tabs keep the words of a one-line field apart.
+    assert submission.office_address == "Jl. Sudirman 1, Jakarta"
+    assert submission.business_description == "Line one\nLine two\nLine three"
+
+
+@pytest.mark.parametrize(
+    "separator", ["\n", "\r\n", "\t", "\u2028", "\u2029", "\x85", "\x0b"]
+)
+def test_a_one_line_field_pasted_on_two_lines_keeps_its_words_apart(
+    staff_client, pdf_upload, separator
+):
+    post_form(
+        staff_client,
+        pdf_upload,
+        company_name=f"Nusantara{separator}Kopi  PT",
+        office_address=f"Jl. Sudirman 1,{separator}{separator}Jakarta",
+    )
+
+    submission = Submission.objects.get()
+    assert submission.company_name == "Nusantara Kopi PT"
+    assert submission.office_address == "Jl. Sudirman 1, Jakarta"
 
 
 @pytest.mark.parametrize(
