@@ -54,6 +54,11 @@ REFUSALS = {
         "This PDF is too complex to check. Print the agreement to a new PDF, "
         "or scan it again, and choose that file."
     ),
+    Problem.EXPANDS_TOO_FAR: gettext_lazy(
+        "This PDF holds compressed data that expands far beyond what any "
+        "agreement needs, as files made to overwhelm a server do. Print the "
+        "agreement to a new PDF and choose that file."
+    ),
     Problem.JAVASCRIPT: gettext_lazy(
         "This PDF contains JavaScript, which agreements may not carry. Print "
         "the agreement to a new PDF and choose that file."

@@ -94,6 +94,7 @@ class Problem(StrEnum):
     ENCRYPTED = "encrypted"
     NO_PAGES = "no_pages"
     TOO_COMPLEX = "too_complex"
+    EXPANDS_TOO_FAR = "expands_too_far"
     JAVASCRIPT = "javascript"
     LAUNCH_ACTION = "launch_action"
     EXTERNAL_ACTION = "external_action"
@@ -229,12 +230,27 @@ def find_problems(data: bytes) -> list[Problem]:
     except Exception as error:
         # A damaged file can fail anywhere in pypdf, with any exception, and
         # pypdf wraps some of those that mean "too much work" in others.
-        if any(isinstance(cause, EXHAUSTION) for cause in causes(error)):
+        found = list(causes(error))
+        if any(expands_too_far(cause) for cause in found):
+            return [Problem.EXPANDS_TOO_FAR]
+        if any(isinstance(cause, EXHAUSTION) for cause in found):
             return [Problem.TOO_COMPLEX]
         # Encryption pypdf cannot handle still deserves its own message.
         if declares_encryption(data):
             return [Problem.ENCRYPTED]
         return [Problem.UNREADABLE]
+
+
+def expands_too_far(error: BaseException) -> bool:
+    """Whether pypdf stopped inflating a stream at the limits set above.
+
+    pypdf raises the same error for every limit it keeps; its words tell the
+    limits on inflated data apart from those on structure.
+    """
+    text = str(error)
+    return isinstance(error, LimitReachedError) and (
+        "while decompressing" in text or "decoding work" in text
+    )
 
 
 def parsed_problems(data: bytes) -> list[Problem]:

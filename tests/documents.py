@@ -644,6 +644,7 @@ JAVASCRIPT = "This PDF contains JavaScript"
 ACTIONS_ON_EVENTS = "runs actions on events"
 ATTACHED = "files attached"
 TOO_COMPLEX = "This PDF is too complex to check"
+EXPANDS_TOO_FAR = "This PDF holds compressed data that expands far beyond"
 PASSWORD = "This PDF is protected by a password"
 AFTER_END = "after its end marker"
 FOREIGN = "data of another kind, such as an archive or a web page"
@@ -758,7 +759,9 @@ HOSTILE_FILES = [
         "javascript",
         JAVASCRIPT,
     ),
-    HostileFile("compression-bomb", compression_bomb_pdf, "too_complex", TOO_COMPLEX),
+    HostileFile(
+        "compression-bomb", compression_bomb_pdf, "expands_too_far", EXPANDS_TOO_FAR
+    ),
     HostileFile("deep-nesting", deeply_nested_pdf, "too_complex", TOO_COMPLEX),
 ]
 
