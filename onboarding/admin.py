@@ -213,6 +213,7 @@ class SubmissionAdmin(admin.ModelAdmin):
                     "status",
                     "attempts",
                     "next_attempt_at",
+                    "requeued_at",
                     "last_error_code",
                     "failure_reason",
                     "fixable_by",

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from onboarding.models import Submission
+from onboarding.selectors import WAITING_SINCE
 from onboarding.services import is_paused
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ UNAVAILABLE = {
 def health_report() -> dict:
     """What the database says about the queue; raise DatabaseError if it cannot."""
     waiting = Submission.objects.filter(status__in=WAITING).aggregate(
-        count=Count("pk"), oldest=Min("created_at")
+        count=Count("pk"), oldest=Min(WAITING_SINCE)
     )
     oldest = waiting["oldest"]
     age = (timezone.now() - oldest).total_seconds() if oldest else None

@@ -126,6 +126,9 @@ class Submission(models.Model):
     # replaced finds its token gone and changes nothing more.
     claim = models.UUIDField(_("claim"), null=True, blank=True, editable=False)
     last_enqueued_at = models.DateTimeField(_("last queued"), null=True, blank=True)
+    # When a failed submission was last sent back to the queue; until then it
+    # has waited since it was created. Retries leave it as it is.
+    requeued_at = models.DateTimeField(_("queued again"), null=True, blank=True)
     isv_terms = models.CharField(_("file name in OSS"), max_length=128, blank=True)
     oss_key = models.CharField(_("OSS object key"), max_length=1023, blank=True)
     uploaded_at = models.DateTimeField(_("uploaded"), null=True, blank=True)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import Count, Min, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from onboarding.models import Submission
@@ -80,6 +80,11 @@ def submission_values_in_use(field_name: str) -> list[str]:
         return [value for (value,) in cursor.fetchall()]
 
 
+# Since when a waiting submission has waited: since it was last sent back to
+# the queue after failing, or else since it was created.
+WAITING_SINCE = Coalesce("requeued_at", "created_at")
+
+
 @dataclass(frozen=True)
 class ReviewSummary:
     failed_for_submitter: int
@@ -97,7 +102,7 @@ def review_summary() -> ReviewSummary:
     rows = (
         Submission.objects.order_by()
         .values("status", "fixable_by")
-        .annotate(count=Count("pk"), oldest=Min("created_at"))
+        .annotate(count=Count("pk"), oldest=Min(WAITING_SINCE))
     )
 
     by_status: Counter[str] = Counter()

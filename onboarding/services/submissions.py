@@ -137,6 +137,7 @@ def _requeue(
             status=Submission.Status.QUEUED,
             attempts=0,
             next_attempt_at=now,
+            requeued_at=now,
             last_error_code="",
             failure_reason="",
             fixable_by="",

@@ -8,6 +8,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from onboarding import services
 from onboarding.admin_figures import ReviewPaginator
 from onboarding.charts import daily_outcomes_svg
 from onboarding.models import Submission
@@ -34,6 +35,21 @@ def test_the_summary_counts_what_needs_attention(make_submission):
     assert summary.by_status == {"failed": 3, "retrying": 1, "queued": 1, "accepted": 1}
     assert abs(summary.oldest_waiting_since - (now - timedelta(hours=3))) < timedelta(
         seconds=1
+    )
+
+
+def test_the_oldest_waiting_counts_from_when_a_failure_was_sent_again(
+    make_submission,
+):
+    now = timezone.now()
+    failed = make_submission(status=Status.FAILED, created_at=now - timedelta(days=9))
+    services.submission_reprocess(submission=failed, actor=None)
+    make_submission(status=Status.RETRYING, created_at=now - timedelta(hours=2))
+
+    summary = review_summary()
+
+    assert abs(summary.oldest_waiting_since - (now - timedelta(hours=2))) < timedelta(
+        seconds=5
     )
 
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from onboarding import services
 from onboarding.models import PipelineState, Submission
 
 Status = Submission.Status
@@ -65,6 +66,20 @@ def test_it_reports_the_waiting_queue_without_signing_in(client, make_submission
     assert report["waiting"] == 2
     assert 120 <= report["oldest_waiting_seconds"] < 150
     assert report["paused"] is False
+
+
+@pytest.mark.django_db
+def test_a_submission_sent_again_has_waited_since_then(client, make_submission):
+    # Created ten days ago, failed, and sent again just now: the queue is not
+    # ten days behind.
+    failed = make_submission(status=Status.FAILED, created_at=ago(10 * 86400))
+    services.submission_reprocess(submission=failed, actor=None)
+    make_submission(status=Status.QUEUED, created_at=ago(300))
+
+    report = client.get("/healthz").json()
+
+    assert report["waiting"] == 2
+    assert 300 <= report["oldest_waiting_seconds"] < 330
 
 
 @pytest.mark.django_db
