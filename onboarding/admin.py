@@ -404,7 +404,7 @@ class SubmissionAdmin(admin.ModelAdmin):
                 count=queryset.count(),
             )
 
-        body, _count = services.submissions_export(
+        body = services.submissions_export(
             submissions=queryset,
             actor=request.user,
             reason=request.POST.get("reason", "").strip(),
