@@ -8,19 +8,17 @@ import logging
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError
-from django.db.models import Count, Min
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from onboarding.models import Submission
-from onboarding.selectors import WAITING_SINCE
+from onboarding.models import WAITING_STATUSES, Submission
+from onboarding.selectors import oldest_waiting_since
 from onboarding.services import is_paused
 
 logger = logging.getLogger(__name__)
 
-WAITING = [Submission.Status.QUEUED, Submission.Status.RETRYING]
 # The same fields as a healthy answer, so that monitors parse one shape.
 UNAVAILABLE = {
     "status": "unavailable",
@@ -33,13 +31,11 @@ UNAVAILABLE = {
 
 def health_report() -> dict:
     """What the database says about the queue; raise DatabaseError if it cannot."""
-    waiting = Submission.objects.filter(status__in=WAITING).aggregate(
-        count=Count("pk"), oldest=Min(WAITING_SINCE)
-    )
-    oldest = waiting["oldest"]
+    waiting = Submission.objects.filter(status__in=WAITING_STATUSES).count()
+    oldest = oldest_waiting_since()
     age = (timezone.now() - oldest).total_seconds() if oldest else None
     return {
-        "waiting": waiting["count"],
+        "waiting": waiting,
         "oldest_waiting_seconds": None if age is None else round(max(age, 0.0), 1),
         "paused": is_paused(),
     }

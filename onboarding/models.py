@@ -3,6 +3,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,11 @@ COMPANY_NAME_MAX_LENGTH = 128
 OFFICE_ADDRESS_MAX_LENGTH = 255
 BUSINESS_DESCRIPTION_MAX_LENGTH = 500
 AGREEMENT_NAME_MAX_LENGTH = 255
+
+# Submissions that wait for a worker, and since when each has waited: since it
+# was last sent back to the queue after failing, or else since it was created.
+WAITING_STATUSES = ["queued", "retrying"]
+WAITING_SINCE = Coalesce("requeued_at", "created_at")
 
 
 def agreement_upload_to(submission: "Submission", filename: str) -> str:
@@ -174,8 +180,18 @@ class Submission(models.Model):
             ),
             models.Index(fields=["status", "-created_at"], name="submission_by_status"),
             models.Index(fields=["status", "next_attempt_at"], name="submission_due"),
-            # The admin's list, newest first, reads the first page off this.
-            models.Index(fields=["-created_at"], name="submission_newest"),
+            # The admin's list, newest first, reads the first page off this;
+            # with the status beside the date, the chart of the last 30 days
+            # reads nothing else.
+            models.Index(fields=["-created_at", "status"], name="submission_newest"),
+            # The admin's status counts and summary read this index alone.
+            models.Index(fields=["status", "fixable_by"], name="submission_outcomes"),
+            # The oldest waiting submission is this index's first entry.
+            models.Index(
+                WAITING_SINCE,
+                name="submission_waiting_since",
+                condition=models.Q(status__in=WAITING_STATUSES),
+            ),
             # The admin's filters list the values in use.
             models.Index(fields=["country"], name="submission_by_country"),
             models.Index(fields=["last_error_code"], name="submission_by_error"),
