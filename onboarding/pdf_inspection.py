@@ -44,6 +44,9 @@ CHILD_ENVIRONMENT = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "TMPDIR")
 TIMEOUT_SECONDS = 10
 CPU_SECONDS = 5
 MEMORY_BYTES = 512 * 1024 * 1024
+# How a child that ran out of memory says so: with nothing to spare, not even
+# for a traceback, it leaves without a word.
+EXIT_OUT_OF_MEMORY = 3
 PYPDF_LIMITS = {
     "zlib_maximum_output_length": 32_000_000,
     "lzw_maximum_output_length": 32_000_000,
@@ -199,6 +202,12 @@ def inspect_pdf(
         logger.warning("A PDF inspection ran past %s seconds; refused", timeout)
         return [Problem.TOO_COMPLEX]
 
+    if finished.returncode == EXIT_OUT_OF_MEMORY:
+        logger.info(
+            "A PDF inspection needed more than %d MiB; refused as too complex",
+            memory_bytes >> 20,
+        )
+        return [Problem.TOO_COMPLEX]
     if finished.returncode != 0:
         logger.warning(
             "A PDF inspection ended with exit status %s; refused: %s",
@@ -599,8 +608,26 @@ def main() -> None:
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     warnings.simplefilter("ignore")
 
-    problems = find_problems(sys.stdin.buffer.read())
-    json.dump([problem.value for problem in problems], sys.stdout)
+    # A finaliser that fails for want of memory would be reported through a
+    # hook that needs memory too; the verdict below accounts for it.
+    sys.unraisablehook = ignore_unraisable
+
+    try:
+        problems = find_problems(sys.stdin.buffer.read())
+        answer = json.dumps([problem.value for problem in problems]).encode()
+    except MemoryError:
+        # Handling the parser's own MemoryError ran short as well.
+        os._exit(EXIT_OUT_OF_MEMORY)
+
+    # The parsed document's cycles may still hold the memory until a
+    # collection: write straight to the descriptor and skip the interpreter's
+    # shutdown, whose flushing and clean-up could run short and fail late.
+    os.write(sys.stdout.fileno(), answer)
+    os._exit(0)
+
+
+def ignore_unraisable(unraisable) -> None:
+    pass
 
 
 if __name__ == "__main__":

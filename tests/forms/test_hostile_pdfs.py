@@ -3,6 +3,7 @@ refused with a reason of its own when it is damaged, locked, empty of pages,
 active or made to exhaust the reader."""
 
 import io
+import logging
 import resource
 import signal
 import time
@@ -216,9 +217,10 @@ class TestLimits:
             timeout=60,
         )
 
-        # The child ran out of memory, said so and ended normally.
+        # However short the child ran, in pypdf or while handling that, it
+        # is a refusal of the file and no failure of the check.
         assert problems == [Problem.TOO_COMPLEX]
-        assert caplog.text == ""
+        assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
     def test_the_wall_clock_limit_stops_a_check_that_takes_too_long(self, caplog):
         started = time.monotonic()
