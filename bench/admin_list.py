@@ -211,8 +211,9 @@ def main() -> None:
     filled_in = time.perf_counter() - started
     large = measure(client, options.requests)
 
-    print(f"PostgreSQL; filled {options.large} submissions with 3 calls each "
-          f"in {filled_in:.0f} s; medians of {options.requests} requests")  # fmt: skip
+    print(f"PostgreSQL; filled and vacuumed {options.large} submissions with 3 "
+          f"calls each in {filled_in:.0f} s; medians of {options.requests} "
+          f"requests")  # fmt: skip
     heading = (
         f"{'page':<26} {'100 subm.':>10} {'queries':>8} {'rows':>5} "
         f"{options.large:>10} subm. {'queries':>8} {'rows':>5} {'ratio':>6}"

@@ -32,7 +32,9 @@ UNAVAILABLE = {
 def health_report() -> dict:
     """What the database says about the queue; raise DatabaseError if it cannot."""
     waiting = Submission.objects.filter(status__in=WAITING_STATUSES).count()
-    oldest = oldest_waiting_since()
+    # A second read, a moment later: it agrees with the count on whether
+    # anything waits, even if a worker took the last one in between.
+    oldest = oldest_waiting_since() if waiting else None
     age = (timezone.now() - oldest).total_seconds() if oldest else None
     return {
         "waiting": waiting,

@@ -19,7 +19,7 @@ AGREEMENT_NAME_MAX_LENGTH = 255
 
 # Submissions that wait for a worker, and since when each has waited: since it
 # was last sent back to the queue after failing, or else since it was created.
-WAITING_STATUSES = ["queued", "retrying"]
+WAITING_STATUSES = ("queued", "retrying")
 WAITING_SINCE = Coalesce("requeued_at", "created_at")
 
 
@@ -183,7 +183,9 @@ class Submission(models.Model):
             # The admin's list, newest first, reads the first page off this;
             # with the status beside the date, the chart of the last 30 days
             # reads nothing else.
-            models.Index(fields=["-created_at", "status"], name="submission_newest"),
+            models.Index(
+                fields=["-created_at", "status"], name="submission_newest_status"
+            ),
             # The admin's status counts and summary read this index alone.
             models.Index(fields=["status", "fixable_by"], name="submission_outcomes"),
             # The oldest waiting submission is this index's first entry.

@@ -609,7 +609,8 @@ def main() -> None:
     warnings.simplefilter("ignore")
 
     # A finaliser that fails for want of memory would be reported through a
-    # hook that needs memory too; the verdict below accounts for it.
+    # hook that needs memory too. Here only the exit status and the verdict
+    # reach the parent, so such reports would be noise at best.
     sys.unraisablehook = ignore_unraisable
 
     try:
@@ -622,11 +623,13 @@ def main() -> None:
     # The parsed document's cycles may still hold the memory until a
     # collection: write straight to the descriptor and skip the interpreter's
     # shutdown, whose flushing and clean-up could run short and fail late.
+    # The answer, a few short codes, is far below the size a pipe writes
+    # whole; were it cut short, the parent could not read it and would refuse.
     os.write(sys.stdout.fileno(), answer)
     os._exit(0)
 
 
-def ignore_unraisable(unraisable) -> None:
+def ignore_unraisable(unraisable: "sys.UnraisableHookArgs") -> None:
     pass
 
 

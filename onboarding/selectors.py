@@ -97,7 +97,7 @@ class ReviewSummary:
 
 
 def review_summary() -> ReviewSummary:
-    """The counts a reviewer should see first, and each status's, in one scan."""
+    """The counts a reviewer should see first, and each status's."""
     Status = Submission.Status
     # A handful of rows, one per status and who can fix it. Counting rows
     # rather than ids lets the submission_outcomes index alone answer, so
@@ -115,11 +115,14 @@ def review_summary() -> ReviewSummary:
         if row["status"] == Status.FAILED:
             failed[row["fixable_by"] == "submitter"] += row["count"]
 
+    # A second read, a moment later: it agrees with the counts on whether
+    # anything waits, even if a worker took the last one in between.
+    waiting = any(by_status[status] for status in WAITING_STATUSES)
     return ReviewSummary(
         failed_for_submitter=failed[True],
         failed_for_support=failed[False],
         waiting_to_retry=by_status[Status.RETRYING],
-        oldest_waiting_since=oldest_waiting_since(),
+        oldest_waiting_since=oldest_waiting_since() if waiting else None,
         by_status=dict(by_status),
     )
 
@@ -136,7 +139,8 @@ def daily_outcomes(days: int = 30) -> list[dict]:
         .annotate(day=TruncDate("created_at"))
         .values("day")
         # Statuses, never null, are counted rather than ids: the
-        # submission_newest index holds the date and status, and answers alone.
+        # submission_newest_status index holds the date and status, and
+        # answers alone.
         .annotate(
             accepted=Count("status", filter=Q(status=Status.ACCEPTED)),
             failed=Count("status", filter=Q(status=Status.FAILED)),

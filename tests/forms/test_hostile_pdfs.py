@@ -6,6 +6,8 @@ import io
 import logging
 import resource
 import signal
+import subprocess
+import sys
 import time
 import uuid
 import zipfile
@@ -15,11 +17,30 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfReader
 
+from onboarding import pdf_inspection
 from onboarding.agreements import REFUSALS, inspect_agreement
-from onboarding.pdf_inspection import Problem, find_problems, inspect_pdf
+from onboarding.pdf_inspection import (
+    EXIT_OUT_OF_MEMORY,
+    PROJECT_ROOT,
+    Problem,
+    find_problems,
+    inspect_pdf,
+)
 from tests import documents
 
 LIMIT = 2 * 1024 * 1024
+# The inspection child, with a parser that runs out of memory at once.
+SHORT_OF_MEMORY_CHILD = """
+import sys
+from onboarding import pdf_inspection
+
+def run_out(data):
+    raise MemoryError
+
+pdf_inspection.find_problems = run_out
+sys.argv = ["inspect", "--cpu-seconds=10", "--memory-bytes=1073741824"]
+pdf_inspection.main()
+"""
 
 
 def inspect(content: bytes):
@@ -220,7 +241,39 @@ class TestLimits:
         # However short the child ran, in pypdf or while handling that, it
         # is a refusal of the file and no failure of the check.
         assert problems == [Problem.TOO_COMPLEX]
-        assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert not [
+            record for record in caplog.records if record.levelno >= logging.WARNING
+        ]
+
+    def test_a_child_short_of_memory_even_to_answer_exits_quietly(self):
+        # As when handling pypdf's MemoryError itself runs out of memory.
+        child = subprocess.run(
+            [sys.executable, "-c", SHORT_OF_MEMORY_CHILD],
+            input=documents.minimal_pdf(),
+            capture_output=True,
+            cwd=PROJECT_ROOT,
+            timeout=60,
+            check=False,
+        )
+
+        assert child.returncode == EXIT_OUT_OF_MEMORY
+        assert (child.stdout, child.stderr) == (b"", b"")
+
+    def test_that_exit_status_is_a_refusal_logged_as_information(
+        self, caplog, monkeypatch
+    ):
+        def short_of_memory(command, **options):
+            return subprocess.CompletedProcess(command, EXIT_OUT_OF_MEMORY, b"", b"")
+
+        monkeypatch.setattr(pdf_inspection.subprocess, "run", short_of_memory)
+        caplog.set_level(logging.INFO, logger="onboarding.pdf_inspection")
+
+        problems = inspect_pdf(documents.minimal_pdf(), memory_bytes=128 << 20)
+
+        assert problems == [Problem.TOO_COMPLEX]
+        (record,) = caplog.records
+        assert record.levelno == logging.INFO
+        assert "needed more than 128 MiB" in record.getMessage()
 
     def test_the_wall_clock_limit_stops_a_check_that_takes_too_long(self, caplog):
         started = time.monotonic()
