@@ -2,7 +2,8 @@
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from onboarding.models import ApiCall, Submission
 from tests.conftest import STAFF_PASSWORD
@@ -17,6 +18,9 @@ def sign_in_to_admin(browser, live_server, username: str):
     browser.find_element(By.NAME, "username").send_keys(username)
     browser.find_element(By.NAME, "password").send_keys(STAFF_PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    # Signed in only once the admin's index has loaded; a page asked for
+    # sooner would find the session without its sign-in.
+    WebDriverWait(browser, 10).until(expected_conditions.title_contains("Site admin"))
 
 
 def test_support_filters_reprocesses_and_reads_a_history(
@@ -43,6 +47,10 @@ def test_support_filters_reprocesses_and_reads_a_history(
     browser.get(live_server.url + "/admin/onboarding/submission/")
     assert browser.find_element(By.ID, "review-summary")
     browser.find_element(By.PARTIAL_LINK_TEXT, "Failed (1)").click()
+    # The unfiltered list has rows too: read them once the filtered one is in.
+    WebDriverWait(browser, 10).until(
+        expected_conditions.url_contains("status__exact=failed")
+    )
     rows = browser.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")
     assert len(rows) == 1
     assert "Broken Ltd" in rows[0].text
