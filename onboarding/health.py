@@ -32,8 +32,10 @@ UNAVAILABLE = {
 def health_report() -> dict:
     """What the database says about the queue; raise DatabaseError if it cannot."""
     waiting = Submission.objects.filter(status__in=WAITING_STATUSES).count()
-    # A second read, a moment later: it agrees with the count on whether
-    # anything waits, even if a worker took the last one in between.
+    # The oldest wait is a second read, a moment after the count, and is
+    # skipped when nothing waited, so an empty queue never shows an age. A
+    # worker taking the last waiting submission in between leaves a count
+    # with no age in this one answer; the next agrees again.
     oldest = oldest_waiting_since() if waiting else None
     age = (timezone.now() - oldest).total_seconds() if oldest else None
     return {

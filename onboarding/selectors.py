@@ -115,8 +115,10 @@ def review_summary() -> ReviewSummary:
         if row["status"] == Status.FAILED:
             failed[row["fixable_by"] == "submitter"] += row["count"]
 
-    # A second read, a moment later: it agrees with the counts on whether
-    # anything waits, even if a worker took the last one in between.
+    # The oldest wait is a second read, a moment after the counts, and is
+    # skipped when nothing waited, so an empty queue never shows an age. A
+    # worker taking the last waiting submission in between leaves a count
+    # with no age in this one answer; the next agrees again.
     waiting = any(by_status[status] for status in WAITING_STATUSES)
     return ReviewSummary(
         failed_for_submitter=failed[True],

@@ -8,7 +8,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from onboarding.models import WAITING_STATUSES, Submission
 from onboarding.selectors import daily_outcomes, oldest_waiting_since, review_summary
 
 pytestmark = [
@@ -63,12 +62,3 @@ def test_the_oldest_wait_is_read_off_its_partial_index(make_submission):
 
     assert "Index Scan using submission_waiting_since" in oldest
     assert "Seq Scan" not in oldest
-
-
-def test_the_waiting_statuses_of_the_partial_index_are_the_models():
-    # The index's condition is written out in its migration; a status renamed
-    # in the model alone would leave the index unused, silently.
-    assert set(WAITING_STATUSES) == {
-        Submission.Status.QUEUED,
-        Submission.Status.RETRYING,
-    }

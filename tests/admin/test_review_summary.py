@@ -11,7 +11,7 @@ from django.utils import timezone
 from onboarding import services
 from onboarding.admin_figures import ReviewPaginator
 from onboarding.charts import daily_outcomes_svg
-from onboarding.models import Submission
+from onboarding.models import WAITING_STATUSES, Submission
 from onboarding.selectors import daily_outcomes, review_summary
 
 pytestmark = pytest.mark.django_db
@@ -266,3 +266,12 @@ def test_the_exact_count_covers_every_total_the_admin_would_draw_unpaged():
 
     assert SubmissionAdmin.list_max_show_all <= ReviewPaginator.EXACT_UP_TO
     assert SubmissionAdmin.list_per_page <= ReviewPaginator.EXACT_UP_TO
+
+
+def test_the_waiting_statuses_of_the_partial_index_are_the_models():
+    # The index's condition is written out in its migration; a status renamed
+    # in the model alone would leave the index unused, silently.
+    assert set(WAITING_STATUSES) == {
+        Submission.Status.QUEUED,
+        Submission.Status.RETRYING,
+    }
